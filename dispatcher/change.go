@@ -1,0 +1,147 @@
+package dispatcher
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// ActionRequest is what an actor asks of a case. Only the fields an action reads matter to it.
+type ActionRequest struct {
+	Action         string     `json:"action"`
+	Reason         string     `json:"reason,omitempty"`
+	Text           string     `json:"text,omitempty"`      // answer, reply, result, note, supervision
+	Unit           string     `json:"unit,omitempty"`      // dispatch, arbitrate, reassign, transfer
+	Category       string     `json:"category,omitempty"`  // register: the confirmed category
+	Into           string     `json:"into,omitempty"`      // merge: the earlier case's number
+	Inspector      string     `json:"inspector,omitempty"` // verify, check: the inspector's login
+	Limit          *Limit     `json:"limit,omitempty"`     // extend_request: the extra time
+	Evidence       []Evidence `json:"evidence,omitempty"`  // resolve
+	EnforcementAct bool       `json:"enforcement_act,omitempty"`
+	Major          bool       `json:"major,omitempty"`    // resolve: a major enforcement decision
+	Decision       string     `json:"decision,omitempty"` // legal_review, resolve
+	Approved       *bool      `json:"approved,omitempty"` // legal_review
+	Satisfaction   string     `json:"satisfaction,omitempty"`
+	Version        int64      `json:"version,omitempty"` // if set, the case must still be at this version
+}
+
+// Evidence is one piece of the full-process record attached when handling a case.
+type Evidence struct {
+	Kind   string    `json:"kind"` // photo, video, document
+	Ref    string    `json:"ref"`
+	SHA256 string    `json:"sha256,omitempty"`
+	Device string    `json:"device,omitempty"`
+	Place  string    `json:"place,omitempty"`
+	At     time.Time `json:"at,omitempty"`
+}
+
+// change collects what one transaction does to one case: its events and tallies.
+type change struct {
+	ctx     context.Context
+	s       *Service
+	c       *Case
+	actor   Actor
+	now     time.Time
+	events  []*Event
+	tallies []Tally
+	overdue gaugeKey // the overdue-open gauge position before the change
+}
+
+type gaugeKey struct {
+	on   bool
+	dims [4]string
+}
+
+func newChange(ctx context.Context, s *Service, c *Case, actor Actor, now time.Time) *change {
+	return &change{ctx: ctx, s: s, c: c, actor: actor, now: now, overdue: overdueGauge(c)}
+}
+
+// apply checks and performs one action: the table row, the actor, then the action's own rules.
+func (tx *change) apply(req ActionRequest) error {
+	t, ok := TransitionFor(req.Action)
+	if !ok || t.Action == ActReceive {
+		return FieldError("action", "未知的操作 %q (unknown action)", req.Action)
+	}
+	if err := authorize(t, tx.c, tx.actor); err != nil {
+		return err
+	}
+	if t.Reason && req.Reason == "" {
+		return FieldError("reason", "“%s”必须填写理由 (%s needs a reason)", ActionLabel(t.Action), t.Action)
+	}
+	if err := validateText(req.Reason); err != nil {
+		return err
+	}
+	if err := validateText(req.Text); err != nil {
+		return err
+	}
+	data, err := effects[t.Action](tx, &req)
+	if err != nil {
+		return err
+	}
+	tx.record(t, req, data)
+	return nil
+}
+
+// record appends the event of a transition that has been checked and whose effects are done.
+func (tx *change) record(t *Transition, req ActionRequest, data map[string]any) {
+	c := tx.c
+	from := c.State
+	c.State = t.Target(from)
+	tx.setOwner()
+	raw, _ := json.Marshal(data)
+	if len(data) == 0 {
+		raw = nil
+	}
+	ev := &Event{CaseID: c.ID, Seq: c.Version + 1, Type: t.Event, Action: t.Action, Actor: tx.actor,
+		At: tx.now, To: c.State, Owner: c.Owner, Reason: req.Reason, Data: raw, PrevHash: c.LastHash}
+	if t.Action != ActReceive {
+		ev.From = from
+	}
+	ev.Hash = EventHash(ev)
+	c.Version, c.LastHash, c.UpdatedAt = ev.Seq, ev.Hash, tx.now
+	tx.events = append(tx.events, ev)
+}
+
+// setOwner applies DOMAIN.md's ownership rule after a state change and remembers new owners.
+func (tx *change) setOwner() {
+	c := tx.c
+	c.OwnerKind = OwnerKindOf(c.State)
+	switch c.OwnerKind {
+	case OwnedByCentre:
+		c.Owner = CommandCentre
+	case OwnedByUnit, OwnedByAgency:
+		c.Owner = c.Unit
+	default:
+		c.Owner = ""
+	}
+	if c.Owner != "" && !c.OwnedOrOwnedBy(c.Owner) {
+		c.Owners = append(c.Owners, c.Owner)
+	}
+}
+
+// finish completes the change: summaries, visibility, the overdue gauge and the next due mark.
+func (tx *change) finish() {
+	c := tx.c
+	c.NextDue = nextDue(c)
+	if after := overdueGauge(c); after != tx.overdue {
+		tx.gauge(tx.overdue, -1)
+		tx.gauge(after, +1)
+	}
+	visible := tx.visibleUnits()
+	for _, ev := range tx.events {
+		ev.Summary = Summarize(c)
+		ev.Visible = visible
+	}
+}
+
+func (tx *change) visibleUnits() []string {
+	v := append([]string{}, tx.c.Owners...)
+	return append(v, tx.c.Routing.CoHandlers...)
+}
+
+// Summarize is the list view of a case that travels on every event.
+func Summarize(c *Case) CaseSummary {
+	return CaseSummary{Number: c.Number, State: c.State, Owner: c.Owner, Unit: c.Unit,
+		Channel: c.Channel, Nature: c.Nature, Category: c.Category, Jurisdiction: c.Routing.Jurisdiction,
+		Address: c.Location.Address, Point: c.Location.Point, Deadline: c.Deadline(), Overdue: c.IsOverdue()}
+}

@@ -1,0 +1,141 @@
+package dispatcher
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Config wires a Service.
+type Config struct {
+	Store     Store
+	Router    Router
+	Bus       Bus
+	Reference *Reference
+	Now       func() time.Time // injected so tests can travel; time.Now by default
+	Logger    *slog.Logger
+	// ManualDispatch turns the automatic policy off: reports then wait in "received" for the
+	// centre to register and dispatch them by hand.
+	ManualDispatch bool
+}
+
+// Service is the only writer of case state: every change goes through Submit, Act or Tick.
+type Service struct {
+	store    Store
+	router   Router
+	bus      Bus
+	now      func() time.Time
+	log      *slog.Logger
+	auto     bool
+	mu       sync.RWMutex // guards the reference view below
+	ref      *Reference
+	cal      *Calendar
+	units    map[string]Unit
+	cats     map[string]Category
+	natures  map[string]Nature
+	maxRetry int
+}
+
+// NewService checks the configuration and builds the reference view.
+func NewService(cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.Router == nil || cfg.Reference == nil {
+		return nil, fmt.Errorf("dispatcher: Store, Router and Reference are required")
+	}
+	s := &Service{store: cfg.Store, router: cfg.Router, bus: cfg.Bus, now: cfg.Now, log: cfg.Logger,
+		auto: !cfg.ManualDispatch, maxRetry: 5}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.bus == nil {
+		s.bus = NewLocalBus()
+	}
+	return s, s.SetReference(cfg.Reference)
+}
+
+// SetReference replaces the reference view (units, catalogue, calendar).
+func (s *Service) SetReference(ref *Reference) error {
+	if err := ref.Validate(); err != nil {
+		return err
+	}
+	cal, err := NewCalendar(ref.Calendar)
+	if err != nil {
+		return err
+	}
+	units := map[string]Unit{}
+	for _, u := range ref.Units {
+		units[u.Code] = u
+	}
+	cats := map[string]Category{}
+	for _, c := range ref.Catalogue.Categories() {
+		cats[c.Code] = c
+	}
+	natures := map[string]Nature{}
+	for _, n := range ref.Catalogue.Natures {
+		natures[n.Code] = n
+	}
+	s.mu.Lock()
+	s.ref, s.cal, s.units, s.cats, s.natures = ref, cal, units, cats, natures
+	s.mu.Unlock()
+	return nil
+}
+
+// Reference returns the reference data in force.
+func (s *Service) Reference() *Reference {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.ref
+}
+
+// Calendar returns the work calendar in force.
+func (s *Service) Calendar() *Calendar {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.cal
+}
+
+// Unit looks a unit up by code.
+func (s *Service) Unit(code string) (Unit, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	u, ok := s.units[code]
+	return u, ok
+}
+
+// Category looks a category up by code.
+func (s *Service) Category(code string) (Category, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c, ok := s.cats[code]
+	return c, ok
+}
+
+func (s *Service) nature(code string) (Nature, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	n, ok := s.natures[code]
+	return n, ok
+}
+
+// Store returns the store (for readers such as the websocket hub).
+func (s *Service) Store() Store { return s.store }
+
+// Bus returns the wake-up bus.
+func (s *Service) Bus() Bus { return s.bus }
+
+// Now is the service's clock.
+func (s *Service) Now() time.Time { return s.now().Truncate(time.Microsecond) }
+
+// publish rings the doorbell after a commit. A failure only delays consoles (they poll too).
+func (s *Service) publish(ctx context.Context, events []*Event) {
+	if len(events) == 0 {
+		return
+	}
+	if err := s.bus.Publish(ctx, events[len(events)-1].ID); err != nil {
+		s.log.Warn("bus publish failed", "err", err)
+	}
+}

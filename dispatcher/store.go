@@ -1,0 +1,174 @@
+package dispatcher
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Store is the system of record: cases with their events, the measure tallies, reference data and
+// accounts. Every implementation passes the storetest conformance suite. Only Service calls the
+// case-writing methods.
+//
+// Errors: a missing row is an ENotFound *Error, never (nil, nil); a lost optimistic-concurrency race
+// is EConflict; a duplicate channel message is EDuplicate; a dependency that is down is EUnavailable.
+type Store interface {
+	// CreateCase inserts c, its first events and its tallies in one transaction. It assigns c.ID and
+	// completes c.Number by appending the ID (CompleteNumber); it fills in each event's ID (strictly
+	// increasing, store-wide), CaseID and Summary.Number. If c.ExternalID is not empty and a case
+	// with the same Channel and ExternalID exists, nothing is written and the error is EDuplicate.
+	CreateCase(ctx context.Context, c *Case, events []*Event, tallies []Tally) error
+	// UpdateCase writes c, appends events and adds tallies in one transaction, provided the stored
+	// case's Version still equals prevVersion (otherwise EConflict and nothing is written). It fills
+	// in each event's ID.
+	UpdateCase(ctx context.Context, c *Case, prevVersion int64, events []*Event, tallies []Tally) error
+
+	Case(ctx context.Context, id int64) (*Case, error)
+	CaseByNumber(ctx context.Context, number string) (*Case, error)
+	CaseByExternalID(ctx context.Context, channel, externalID string) (*Case, error)
+	ListCases(ctx context.Context, f CaseFilter) (CasePage, error)
+	// CaseEvents returns a case's events in Seq order.
+	CaseEvents(ctx context.Context, caseID int64) ([]*Event, error)
+	// EventsAfter returns up to limit events with ID > afterID in ID order. A reader that resumes
+	// from the last ID it saw must never miss an event, even one whose transaction committed late.
+	EventsAfter(ctx context.Context, afterID int64, limit int) ([]*Event, error)
+	// LastEventID is the highest event ID a reader can safely resume from (0 when there are none).
+	LastEventID(ctx context.Context) (int64, error)
+	// DueCases returns the IDs of cases whose NextDue is at or before now, earliest first.
+	DueCases(ctx context.Context, now time.Time, limit int) ([]int64, error)
+	// CaseIDs pages through every case ID in ascending order (for audits and copies).
+	CaseIDs(ctx context.Context, afterID int64, limit int) ([]int64, error)
+	// Tallies sums the counters of the days From..To (inclusive, "YYYY-MM-DD") for one dimension,
+	// and adds the gauges (Day == "") of that dimension.
+	Tallies(ctx context.Context, q TallyQuery) ([]TallyRow, error)
+
+	// SaveReference replaces the reference data. Reference returns it, or ENotFound if none was
+	// ever saved.
+	SaveReference(ctx context.Context, ref *Reference) error
+	Reference(ctx context.Context) (*Reference, error)
+
+	// PutAccount inserts or replaces the account with the same login.
+	PutAccount(ctx context.Context, a *Account) error
+	Account(ctx context.Context, login string) (*Account, error)
+	Accounts(ctx context.Context) ([]*Account, error)
+	// PutToken stores a bearer token by its hash; TokenAccount returns its account if the token
+	// exists and has not expired at now.
+	PutToken(ctx context.Context, t Token) error
+	TokenAccount(ctx context.Context, hash string, now time.Time) (*Account, error)
+	// PutAPIKey stores an Open311 api key by its hash; APIKey finds it.
+	PutAPIKey(ctx context.Context, k APIKey) error
+	APIKey(ctx context.Context, hash string) (*APIKey, error)
+
+	// Ping reports whether the store can be reached.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// CompleteNumber appends a case ID to a number stem: ("QJ20261127", 42) -> "QJ20261127000042".
+func CompleteNumber(stem string, id int64) string { return fmt.Sprintf("%s%06d", stem, id) }
+
+// CaseFilter selects cases. Zero values select everything.
+type CaseFilter struct {
+	IDs          []int64
+	Numbers      []string
+	States       []State
+	Open         *bool  // true: open states only; false: finished states only
+	Unit         string // current handling unit
+	Owner        string // current owner
+	VisibleTo    string // a unit that owns or has owned the case
+	Category     string
+	Channel      string
+	Jurisdiction string
+	Overdue      *bool // a running clock is past its deadline
+	CreatedFrom  time.Time
+	CreatedTo    time.Time // exclusive
+	UpdatedAfter time.Time // exclusive
+	Newest       bool      // order by ID descending (default ascending)
+	Offset       int
+	Limit        int // 0 means 100
+}
+
+// CasePage is one page of cases and the total number that matched.
+type CasePage struct {
+	Cases []*Case `json:"cases"`
+	Total int     `json:"total"`
+}
+
+// Tally is one counter change, written in the same transaction as the events that cause it.
+// Counters (Day set) count events of a day; gauges (Day "") hold a current number such as the open
+// cases that are overdue now.
+type Tally struct {
+	Day     string // YYYY-MM-DD in the calendar's zone; "" for a gauge
+	Dim     string // DimAll, DimUnit, DimJurisdiction, DimCategory, DimChannel
+	Key     string // the unit code, jurisdiction code, ... ("" for DimAll)
+	Measure string
+	Delta   int64
+}
+
+// Tally dimensions.
+const (
+	DimAll          = "all"
+	DimUnit         = "unit"
+	DimJurisdiction = "jurisdiction"
+	DimCategory     = "category"
+	DimChannel      = "channel"
+)
+
+// Dims lists the dimensions every measure is kept for.
+var Dims = []string{DimAll, DimUnit, DimJurisdiction, DimCategory, DimChannel}
+
+// TallyQuery asks for one dimension's sums over a range of days.
+type TallyQuery struct {
+	Dim      string
+	From, To string // inclusive days, YYYY-MM-DD
+}
+
+// TallyRow is the sum of one measure for one key of a dimension.
+type TallyRow struct {
+	Key     string
+	Measure string
+	Count   int64
+}
+
+// Account is a person who signs in to the hub.
+type Account struct {
+	Login        string       `json:"login"`
+	Name         string       `json:"name"`
+	Role         Role         `json:"role"`
+	Unit         string       `json:"unit"`
+	Certificate  *Certificate `json:"certificate,omitempty"`
+	PasswordHash string       `json:"-"`
+	Disabled     bool         `json:"disabled,omitempty"`
+	CreatedAt    time.Time    `json:"created_at"`
+}
+
+// Actor is the account acting.
+func (a *Account) Actor() Actor {
+	return Actor{Login: a.Login, Name: a.Name, Role: a.Role, Unit: a.Unit, Certificate: a.Certificate}
+}
+
+// Token is a bearer token, kept only as a hash.
+type Token struct {
+	Hash      string
+	Login     string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// APIKey is an Open311 client's key, kept only as a hash.
+type APIKey struct {
+	Hash      string    `json:"-"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+	Disabled  bool      `json:"disabled,omitempty"`
+}
+
+// Bus carries wake-ups between the writers and the readers of events: "events up to ID n exist".
+// It is only a doorbell; readers always read the events themselves from the Store.
+type Bus interface {
+	Publish(ctx context.Context, lastEventID int64) error
+	// Subscribe returns a channel of wake-ups and a function that ends the subscription. A slow
+	// subscriber may miss wake-ups but always gets a later one (wake-ups are coalesced, not queued).
+	Subscribe() (<-chan int64, func())
+	Close() error
+}

@@ -1,0 +1,164 @@
+package dispatcher
+
+import (
+	"context"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// MaxTextRunes is the longest description a report may carry.
+const MaxTextRunes = 4000
+
+// Complaint is a report as an intake adapter normalised it: the point is already WGS-84, the
+// original coordinate and its datum kept beside it.
+type Complaint struct {
+	Channel    string   `json:"channel"`
+	Nature     string   `json:"nature"`
+	Category   string   `json:"category"`
+	Text       string   `json:"text"`
+	Location   Location `json:"location"`
+	Reporter   Contact  `json:"reporter"`
+	Media      []string `json:"media,omitempty"`
+	ExternalID string   `json:"external_id,omitempty"`
+}
+
+// SubmitResult is the case a report became, and whether it was already known.
+type SubmitResult struct {
+	Case      *Case
+	Duplicate bool // the channel message had been accepted before; Case is the earlier one
+}
+
+// Validate checks a complaint against the catalogue. It changes nothing and stores nothing.
+func (s *Service) Validate(cmp *Complaint) error {
+	if cmp.Nature == "" {
+		cmp.Nature = "complaint"
+	}
+	if _, ok := s.nature(cmp.Nature); !ok {
+		return FieldError("nature", "未知的诉求性质 %q (unknown nature)", cmp.Nature)
+	}
+	switch cmp.Channel {
+	case ChannelHotline, ChannelWeChat, ChannelWeb, ChannelOpen311:
+	default:
+		return FieldError("channel", "未知的渠道 %q (unknown channel)", cmp.Channel)
+	}
+	if _, ok := s.Category(cmp.Category); !ok {
+		return FieldError("category", "未知的事件类别 %q (unknown category)", cmp.Category)
+	}
+	if err := validateText(cmp.Text); err != nil {
+		return err
+	}
+	return ValidatePoint(cmp.Location.Point)
+}
+
+func validateText(text string) error {
+	if !utf8.ValidString(text) {
+		return FieldError("text", "描述不是有效的 UTF-8 文本 (text is not valid UTF-8)")
+	}
+	if n := utf8.RuneCountInString(text); n > MaxTextRunes {
+		return FieldError("text", "描述过长：%d 字，最多 %d 字 (text too long: %d characters, at most %d)", n, MaxTextRunes, n, MaxTextRunes)
+	}
+	if strings.ContainsRune(text, 0) {
+		return FieldError("text", "描述含有非法字符 (text contains a NUL character)")
+	}
+	return nil
+}
+
+// ValidatePoint refuses coordinates that cannot be a place on Earth.
+func ValidatePoint(p Point) error {
+	if math.IsNaN(p.Lat) || math.IsInf(p.Lat, 0) || p.Lat < -90 || p.Lat > 90 {
+		return FieldError("lat", "纬度必须在 -90 到 90 之间 (latitude must be between -90 and 90)")
+	}
+	if math.IsNaN(p.Lng) || math.IsInf(p.Lng, 0) || p.Lng < -180 || p.Lng > 180 {
+		return FieldError("long", "经度必须在 -180 到 180 之间 (longitude must be between -180 and 180)")
+	}
+	return nil
+}
+
+// Submit turns a report into a case: validate, de-duplicate, route, then write the case and its
+// first events (and, under the automatic policy, its registration and dispatch) in one transaction.
+// A report outside the district is refused and nothing is stored.
+func (s *Service) Submit(ctx context.Context, actor Actor, cmp Complaint) (SubmitResult, error) {
+	if err := s.Validate(&cmp); err != nil {
+		return SubmitResult{}, err
+	}
+	if cmp.ExternalID != "" {
+		if c, err := s.store.CaseByExternalID(ctx, cmp.Channel, cmp.ExternalID); err == nil {
+			return SubmitResult{Case: c, Duplicate: true}, nil
+		} else if ErrorCode(err) != ENotFound {
+			return SubmitResult{}, err
+		}
+	}
+	routing, err := s.router.Route(ctx, cmp.Location.Point, cmp.Category)
+	if err != nil {
+		return SubmitResult{}, err
+	}
+	return s.create(ctx, actor, cmp, routing)
+}
+
+func (s *Service) create(ctx context.Context, actor Actor, cmp Complaint, routing Routing) (SubmitResult, error) {
+	now := s.Now()
+	c := s.newCase(cmp, routing, now)
+	tx := newChange(ctx, s, c, actor, now)
+	tx.record(&Transition{Action: ActReceive, To: Received, Event: "case.received"}, ActionRequest{}, receivedData(c))
+	tx.tally("received", 1)
+	if s.auto && cmp.Nature != "inquiry" {
+		if err := s.autoDispatch(tx); err != nil {
+			return SubmitResult{}, err
+		}
+	}
+	tx.finish()
+	err := s.store.CreateCase(ctx, c, tx.events, tx.tallies)
+	if ErrorCode(err) == EDuplicate {
+		prev, perr := s.store.CaseByExternalID(ctx, cmp.Channel, cmp.ExternalID)
+		if perr != nil {
+			return SubmitResult{}, perr
+		}
+		return SubmitResult{Case: prev, Duplicate: true}, nil
+	}
+	if err != nil {
+		return SubmitResult{}, err
+	}
+	s.publish(ctx, tx.events)
+	return SubmitResult{Case: c}, nil
+}
+
+func (s *Service) newCase(cmp Complaint, routing Routing, now time.Time) *Case {
+	cat, _ := s.Category(cmp.Category)
+	ref := s.Reference()
+	return &Case{
+		Number: ref.CasePrefix + now.In(s.Calendar().Location()).Format("20060102"),
+		State:  Received, OwnerKind: OwnedByCentre, Owner: CommandCentre,
+		Channel: cmp.Channel, Nature: cmp.Nature, Category: cmp.Category, Text: cmp.Text,
+		Location: cmp.Location, Reporter: cmp.Reporter, ExternalID: cmp.ExternalID, Media: cmp.Media,
+		Routing: routing, Urgent: cat.Urgent, Owners: []string{CommandCentre},
+		CreatedAt: now, UpdatedAt: now,
+		Clocks: Clocks{Registration: s.startClock(now, s.registerLimit())},
+	}
+}
+
+// autoDispatch is the automatic policy: a report that one unit of the bureau owns is registered
+// and dispatched to it; another authority's report is registered and transferred.
+func (s *Service) autoDispatch(tx *change) error {
+	steps := []ActionRequest{{Action: ActRegister}}
+	if tx.c.Routing.Outcome == RouteToTransfer {
+		steps = append(steps, ActionRequest{Action: ActTransfer, Unit: tx.c.Routing.Unit})
+	} else {
+		steps = append(steps, ActionRequest{Action: ActDispatch, Unit: tx.c.Routing.Unit})
+	}
+	for _, req := range steps {
+		if err := tx.apply(req); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func receivedData(c *Case) map[string]any {
+	return map[string]any{
+		"channel": c.Channel, "nature": c.Nature, "category": c.Category, "text": c.Text,
+		"location": c.Location, "routing": c.Routing, "external_id": c.ExternalID, "media": c.Media,
+		"reporter_given": !c.Reporter.IsZero(),
+	}
+}
