@@ -80,6 +80,9 @@ func ValidatePoint(p Point) error {
 // first events (and, under the automatic policy, its registration and dispatch) in one transaction.
 // A report outside the district is refused and nothing is stored.
 func (s *Service) Submit(ctx context.Context, actor Actor, cmp Complaint) (SubmitResult, error) {
+	if !CanSubmit(actor) {
+		return SubmitResult{}, Errorf(EForbidden, "角色“%s”不能登记诉求 (role %s may not log reports)", RoleLabel(actor.Role), actor.Role)
+	}
 	if err := s.Validate(&cmp); err != nil {
 		return SubmitResult{}, err
 	}
@@ -104,6 +107,7 @@ func (s *Service) create(ctx context.Context, actor Actor, cmp Complaint, routin
 	tx.record(&Transition{Action: ActReceive, To: Received, Event: "case.received"}, ActionRequest{}, receivedData(c))
 	tx.tally("received", 1)
 	if s.auto && cmp.Nature != "inquiry" {
+		tx.actor = SystemActor // the policy's steps are the system's, not the reporter's
 		if err := s.autoDispatch(tx); err != nil {
 			return SubmitResult{}, err
 		}
@@ -161,4 +165,14 @@ func receivedData(c *Case) map[string]any {
 		"location": c.Location, "routing": c.Routing, "external_id": c.ExternalID, "media": c.Media,
 		"reporter_given": !c.Reporter.IsZero(),
 	}
+}
+
+// CanSubmit: reports are logged by the centre's intake roles, by inspectors who find problems on
+// patrol, and by the channel adapters acting as the system.
+func CanSubmit(a Actor) bool {
+	switch a.Role {
+	case Operator, ShiftLeader, DispatcherRole, Inspector, System:
+		return a.Role == System || a.InCentre()
+	}
+	return false
 }

@@ -1,0 +1,144 @@
+package dispatcher_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"cityhub/dispatcher"
+	"cityhub/geo"
+	"cityhub/refdata"
+	"cityhub/sqlite"
+)
+
+// A point inside 古南街道 (QJ-GN), owned by 古南大队 (QJ-GN-DD).
+var guNan = dispatcher.Point{Lat: 28.95, Lng: 106.60}
+
+// testClock is an injectable clock tests move by hand.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+func (c *testClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+var (
+	sharedRouterOnce sync.Once
+	sharedRouter     *geo.Router
+	sharedRef        *dispatcher.Reference
+)
+
+func qijiang(t testing.TB) (*dispatcher.Reference, *geo.Router) {
+	sharedRouterOnce.Do(func() {
+		ref, err := refdata.Qijiang()
+		if err != nil {
+			panic(err)
+		}
+		r, err := geo.NewRouter(ref)
+		if err != nil {
+			panic(err)
+		}
+		sharedRef, sharedRouter = ref, r
+	})
+	return sharedRef, sharedRouter
+}
+
+var shanghai = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+// at is a wall-clock time in Asia/Shanghai.
+func at(s string) time.Time {
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, shanghai)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+type fixture struct {
+	svc   *dispatcher.Service
+	store dispatcher.Store
+	clock *testClock
+	ctx   context.Context
+}
+
+// newFixture is a service on a fresh SQLite store with the Qijiang data and demo accounts, its
+// clock at Wednesday 2026-11-25 10:00.
+func newFixture(t testing.TB, manual bool) *fixture {
+	t.Helper()
+	ref, router := qijiang(t)
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "hub.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	clock := &testClock{t: at("2026-11-25 10:00")}
+	svc, err := dispatcher.NewService(dispatcher.Config{Store: store, Router: router, Reference: ref,
+		Now: clock.Now, ManualDispatch: manual})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, p := range ref.People {
+		a := &dispatcher.Account{Login: p.Login, Name: p.Name, Role: p.Role, Unit: p.Unit, Certificate: p.Certificate}
+		if err := svc.PutAccount(ctx, a, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &fixture{svc: svc, store: store, clock: clock, ctx: ctx}
+}
+
+// actor returns a demo account's actor.
+func (f *fixture) actor(t testing.TB, login string) dispatcher.Actor {
+	t.Helper()
+	a, err := f.store.Account(f.ctx, login)
+	if err != nil {
+		t.Fatalf("account %s: %v", login, err)
+	}
+	return a.Actor()
+}
+
+func (f *fixture) submit(t testing.TB, nature, category string) *dispatcher.Case {
+	t.Helper()
+	res, err := f.svc.Submit(f.ctx, f.actor(t, "op1"), dispatcher.Complaint{
+		Channel: dispatcher.ChannelHotline, Nature: nature, Category: category, Text: "人行道上有流动摊贩",
+		Location: dispatcher.Location{Point: guNan, Original: guNan, Datum: dispatcher.WGS84, Address: "古南街道"},
+		Reporter: dispatcher.Contact{Name: "张三", Phone: "13812345678"},
+	})
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	return res.Case
+}
+
+func (f *fixture) act(t testing.TB, login string, c *dispatcher.Case, req dispatcher.ActionRequest) *dispatcher.Case {
+	t.Helper()
+	res, err := f.svc.Act(f.ctx, f.actor(t, login), c.ID, req)
+	if err != nil {
+		t.Fatalf("%s by %s on %s (%s): %v", req.Action, login, c.Number, c.State, err)
+	}
+	return res.Case
+}
