@@ -1,0 +1,85 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Config is what every subcommand may be told, from flags or the environment.
+type Config struct {
+	Addr           string // HTTP listen address
+	DataDir        string // where the SQLite file and other local state live
+	DB             string // store DSN: a SQLite path or sqlite:// URL (postgres:// later)
+	Demo           bool   // load the Qijiang demo data and accounts into an empty store
+	ManualDispatch bool   // leave reports in "received" for the centre to register by hand
+	DemoPassword   string // password for the demo accounts; generated when empty
+}
+
+// flagSet declares the common flags with their environment defaults.
+func flagSet(name string, cfg *Config) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&cfg.DataDir, "data", envOr("CITYHUB_DATA", "./data"), "data directory")
+	fs.StringVar(&cfg.DB, "db", os.Getenv("CITYHUB_DB"), "store DSN (default: SQLite file in the data directory)")
+	return fs
+}
+
+// parse reads flags; it accepts flags before and after positional arguments.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, usageError{fmt.Sprintf("%s: %v\n%s", fs.Name(), err, usage)}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return rest, nil
+		}
+		rest = append(rest, args[0])
+		args = args[1:]
+	}
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// sqlitePath resolves the store DSN to a SQLite file path, creating the data directory.
+func (c Config) sqlitePath() (string, error) {
+	dsn := c.DB
+	switch {
+	case dsn == "":
+		if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+			return "", fmt.Errorf("data directory: %w", err)
+		}
+		return filepath.Join(c.DataDir, "cityhub.db"), nil
+	case strings.HasPrefix(dsn, "sqlite://"):
+		return strings.TrimPrefix(dsn, "sqlite://"), nil
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return strings.TrimPrefix(dsn, "sqlite:"), nil
+	case strings.Contains(dsn, "://"):
+		return "", fmt.Errorf("unsupported store DSN %q (this build knows SQLite)", redact(dsn))
+	}
+	return dsn, nil
+}
+
+// redact hides a password in a DSN before it is printed.
+func redact(dsn string) string {
+	at := strings.LastIndex(dsn, "@")
+	scheme := strings.Index(dsn, "://")
+	if at < 0 || scheme < 0 {
+		return dsn
+	}
+	userinfo := dsn[scheme+3 : at]
+	if user, _, ok := strings.Cut(userinfo, ":"); ok {
+		return dsn[:scheme+3] + user + ":***" + dsn[at:]
+	}
+	return dsn
+}

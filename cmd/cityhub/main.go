@@ -1,0 +1,86 @@
+// Command cityhub is the complaint hotline and city-management dispatch hub.
+//
+//	cityhub serve   [--addr HOST:PORT] [--data DIR] [--db DSN] [--demo]
+//	cityhub import  [--data DIR] [--db DSN] FOLDER
+//	cityhub apikey create [--data DIR] [--db DSN] --name NAME
+//	cityhub token create  [--data DIR] [--db DSN] --login LOGIN
+//	cityhub audit verify  [--data DIR] [--db DSN]
+//
+// Flags fall back to CITYHUB_ADDR, CITYHUB_DATA and CITYHUB_DB.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // the calendar's zone must resolve on machines without zone files
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "cityhub:", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+const usage = `usage:
+  cityhub serve [--addr HOST:PORT] [--data DIR] [--db DSN] [--demo] [--manual-dispatch]
+  cityhub import [--data DIR] [--db DSN] FOLDER
+  cityhub apikey create [--data DIR] [--db DSN] --name NAME
+  cityhub token create [--data DIR] [--db DSN] --login LOGIN
+  cityhub audit verify [--data DIR] [--db DSN]`
+
+// run dispatches a subcommand; stdout carries only what the command is asked to print.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{usage}
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel()}))
+	slog.SetDefault(logger)
+	switch args[0] {
+	case "serve":
+		return runServe(ctx, args[1:], stdout, logger)
+	case "import":
+		return runImport(ctx, args[1:], stdout)
+	case "apikey":
+		return runSub(ctx, args[1:], "create", runAPIKey, stdout)
+	case "token":
+		return runSub(ctx, args[1:], "create", runToken, stdout)
+	case "audit":
+		return runSub(ctx, args[1:], "verify", runAudit, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	return usageError{fmt.Sprintf("unknown command %q\n%s", args[0], usage)}
+}
+
+func runSub(ctx context.Context, args []string, verb string, fn func(context.Context, []string, io.Writer) error, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != verb {
+		return usageError{usage}
+	}
+	return fn(ctx, args[1:], stdout)
+}
+
+func logLevel() slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(os.Getenv("CITYHUB_LOG_LEVEL"))); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}

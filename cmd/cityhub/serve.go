@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"cityhub/dispatcher"
+	"cityhub/intake/open311"
+	"cityhub/refdata"
+	"cityhub/web"
+	"cityhub/web/stream"
+)
+
+// Main is one running hub: store, service, stream hub, scheduler and HTTP server. End-to-end
+// tests start it on port 0 with a temporary data directory.
+type Main struct {
+	Config Config
+	Out    io.Writer // where the generated demo password is printed
+	Log    *slog.Logger
+
+	store  dispatcher.Store
+	svc    *dispatcher.Service
+	hub    *stream.Hub
+	srv    *http.Server
+	ln     net.Listener
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// ParseFlags reads serve's flags and environment.
+func (m *Main) ParseFlags(args []string) error {
+	fs := flagSet("serve", &m.Config)
+	fs.StringVar(&m.Config.Addr, "addr", envOr("CITYHUB_ADDR", "127.0.0.1:8080"), "listen address")
+	fs.BoolVar(&m.Config.Demo, "demo", false, "load the Qijiang demo data into an empty store")
+	fs.BoolVar(&m.Config.ManualDispatch, "manual-dispatch", false, "do not register and dispatch reports automatically")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usageError{fmt.Sprintf("serve: unexpected argument %q\n%s", rest[0], usage)}
+	}
+	m.Config.DemoPassword = os.Getenv("CITYHUB_DEMO_PASSWORD")
+	return nil
+}
+
+// Run opens everything and starts serving; it returns once the listener is up.
+func (m *Main) Run(ctx context.Context) (err error) {
+	if m.Log == nil {
+		m.Log = slog.Default()
+	}
+	if m.Out == nil {
+		m.Out = io.Discard
+	}
+	if m.store, err = openStore(m.Config); err != nil {
+		return err
+	}
+	if err := m.loadDemo(ctx); err != nil {
+		return err
+	}
+	if m.svc, err = newService(ctx, m.store, m.Config, m.Log); err != nil {
+		return err
+	}
+	return m.start()
+}
+
+func (m *Main) start() error {
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return err
+	}
+	m.ln = ln
+	bg, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+	m.hub = stream.NewHub(m.store, m.svc.Bus(), stream.Options{Logger: m.Log})
+	m.goRun(func() { m.hub.Run(bg) })
+	m.goRun(func() { m.svc.RunScheduler(bg, time.Second) })
+	server := web.New(web.Config{Service: m.svc, Hub: m.hub, Logger: m.Log, Health: m.store.Ping,
+		Open311: open311.NewHandler(m.svc, open311.Options{BaseURL: "http://" + ln.Addr().String(), Logger: m.Log})})
+	m.srv = &http.Server{Handler: server.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	m.goRun(func() {
+		if err := m.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Log.Error("http server", "err", err)
+		}
+	})
+	m.Log.Info("cityhub serving", "addr", ln.Addr().String(), "district", m.svc.Reference().District)
+	return nil
+}
+
+func (m *Main) goRun(fn func()) {
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		fn()
+	}()
+}
+
+// Addr is the address the hub listens on (useful with port 0).
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// Service is the running domain service.
+func (m *Main) Service() *dispatcher.Service { return m.svc }
+
+// Close stops serving: new requests are refused, running ones get a few seconds to finish, then
+// the streams, the scheduler and the store close.
+func (m *Main) Close() error {
+	if m.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = m.srv.Shutdown(ctx)
+		cancel()
+	}
+	if m.hub != nil {
+		m.hub.Close()
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	m.wg.Wait()
+	if m.store != nil {
+		return m.store.Close()
+	}
+	return nil
+}
+
+// loadDemo fills an empty store with the Qijiang data and demo accounts, once.
+func (m *Main) loadDemo(ctx context.Context) error {
+	if !m.Config.Demo {
+		return nil
+	}
+	if _, err := m.store.Reference(ctx); err == nil {
+		return nil
+	} else if dispatcher.ErrorCode(err) != dispatcher.ENotFound {
+		return err
+	}
+	ref, err := refdata.Qijiang()
+	if err != nil {
+		return err
+	}
+	password, generated := m.Config.DemoPassword, false
+	if password == "" {
+		password, generated = dispatcher.NewSecret(9), true
+	}
+	n, err := importReference(ctx, m.store, ref, password)
+	if err != nil {
+		return err
+	}
+	if generated {
+		fmt.Fprintf(m.Out, "demo data loaded: %d accounts (admin, op1, lead1, disp1, gn-lead, ...); password: %s\n", n, password)
+	} else {
+		fmt.Fprintf(m.Out, "demo data loaded: %d accounts; password from CITYHUB_DEMO_PASSWORD\n", n)
+	}
+	return nil
+}
+
+func runServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
+	m := &Main{Out: stdout, Log: log}
+	if err := m.ParseFlags(args); err != nil {
+		return err
+	}
+	if err := m.Run(ctx); err != nil {
+		_ = m.Close()
+		return err
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	return m.Close()
+}

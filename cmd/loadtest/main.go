@@ -1,0 +1,179 @@
+// Command loadtest measures Open311 POST throughput and latency against a real cityhub process.
+//
+// It builds nothing: it runs bin/cityhub (make build) on a temporary data directory and a free
+// loopback port, creates an api key, then sends a bounded number of reports from a few concurrent
+// clients to random points inside the district and prints throughput and latency percentiles.
+//
+//	go run ./cmd/loadtest [-bin bin/cityhub] [-n 20000] [-c 32] [-db DSN]
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func main() {
+	bin := flag.String("bin", "bin/cityhub", "cityhub binary")
+	total := flag.Int("n", 20000, "reports to send")
+	workers := flag.Int("c", 32, "concurrent clients")
+	dsn := flag.String("db", "", "store DSN (default: SQLite in a temporary directory)")
+	flag.Parse()
+	if err := run(*bin, *total, *workers, *dsn); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+func run(bin string, total, workers int, dsn string) error {
+	dir, err := os.MkdirTemp("", "cityhub-load-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	addr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	stop, err := startHub(bin, dir, addr, dsn)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	key, err := apiKey(bin, dir, dsn)
+	if err != nil {
+		return err
+	}
+	lat, elapsed, failed := fire("http://"+addr+"/open311/v2/requests.json", key, total, workers)
+	report(total, workers, lat, elapsed, failed)
+	return nil
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func startHub(bin, dir, addr, dsn string) (func(), error) {
+	args := []string{"serve", "--demo", "--data", dir, "--addr", addr}
+	if dsn != "" {
+		args = append(args, "--db", dsn)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "CITYHUB_DEMO_PASSWORD=load-test", "CITYHUB_LOG_LEVEL=warn")
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	stop := func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return stop, nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	stop()
+	return nil, errors.New("the hub did not become healthy in 30 s")
+}
+
+func apiKey(bin, dir, dsn string) (string, error) {
+	args := []string{"apikey", "create", "--data", dir, "--name", "loadtest"}
+	if dsn != "" {
+		args = append(args, "--db", dsn)
+	}
+	out, err := exec.Command(bin, args...).Output()
+	return strings.TrimSpace(string(out)), err
+}
+
+// Points in the 綦江区 urban streets, routed to a bureau unit.
+var areas = [][4]float64{ // lat0, lat1, lng0, lng1
+	{28.93, 28.99, 106.58, 106.64}, {28.90, 28.96, 106.64, 106.70}, {29.06, 29.11, 106.60, 106.66},
+}
+
+func form(key string, rng *rand.Rand) url.Values {
+	a := areas[rng.IntN(len(areas))]
+	codes := []string{"0501", "0504", "0505", "0102", "0301"}
+	return url.Values{
+		"api_key": {key}, "service_code": {codes[rng.IntN(len(codes))]},
+		"lat":         {fmt.Sprintf("%.6f", a[0]+rng.Float64()*(a[1]-a[0]))},
+		"long":        {fmt.Sprintf("%.6f", a[2]+rng.Float64()*(a[3]-a[2]))},
+		"description": {"负载测试：人行道流动摊贩占道经营"},
+	}
+}
+
+// fire sends total reports from workers clients and returns every success's latency.
+func fire(endpoint, key string, total, workers int) ([]time.Duration, time.Duration, int64) {
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+	var next, failed atomic.Int64
+	var mu sync.Mutex
+	var all []time.Duration
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(seed uint64) {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(seed, 7))
+			var mine []time.Duration
+			for next.Add(1) <= int64(total) && ctx.Err() == nil {
+				body := form(key, rng).Encode()
+				t0 := time.Now()
+				resp, err := client.Post(endpoint, "application/x-www-form-urlencoded", bytes.NewBufferString(body))
+				if err != nil || resp.StatusCode != http.StatusCreated {
+					failed.Add(1)
+				} else {
+					mine = append(mine, time.Since(t0))
+				}
+				if resp != nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}
+			mu.Lock()
+			all = append(all, mine...)
+			mu.Unlock()
+		}(uint64(w))
+	}
+	wg.Wait()
+	return all, time.Since(start), failed.Load()
+}
+
+func report(total, workers int, lat []time.Duration, elapsed time.Duration, failed int64) {
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[int(p*float64(len(lat)-1))]
+	}
+	fmt.Printf("Open311 POST /requests.json: %d reports, %d clients, %s\n", total, workers, filepath.Base(os.Args[0]))
+	fmt.Printf("  succeeded %d, failed %d, elapsed %.2fs\n", len(lat), failed, elapsed.Seconds())
+	fmt.Printf("  throughput %.0f reports/s\n", float64(len(lat))/elapsed.Seconds())
+	fmt.Printf("  latency p50 %v  p90 %v  p99 %v  max %v\n", pct(.5).Round(time.Microsecond),
+		pct(.9).Round(time.Microsecond), pct(.99).Round(time.Microsecond), pct(1).Round(time.Microsecond))
+}

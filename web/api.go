@@ -1,0 +1,288 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"cityhub/dispatcher"
+	"cityhub/geo"
+)
+
+// complaintRequest is a report logged through the JSON API (the hotline console, an inspector).
+type complaintRequest struct {
+	Channel    string             `json:"channel"`
+	Nature     string             `json:"nature"`
+	Category   string             `json:"category"`
+	Text       string             `json:"text"`
+	Address    string             `json:"address"`
+	Lat        *float64           `json:"lat"`
+	Lng        *float64           `json:"lng"`
+	Datum      string             `json:"datum"`
+	Reporter   dispatcher.Contact `json:"reporter"`
+	ExternalID string             `json:"external_id"`
+	Media      []string           `json:"media"`
+}
+
+func (req complaintRequest) complaint() (dispatcher.Complaint, error) {
+	if req.Lat == nil || req.Lng == nil {
+		return dispatcher.Complaint{}, dispatcher.FieldError("lat", "请提供位置坐标 lat 和 lng (lat and lng are required)")
+	}
+	datum := dispatcher.Datum(req.Datum)
+	if datum == "" {
+		datum = dispatcher.WGS84
+	}
+	orig := dispatcher.Point{Lat: *req.Lat, Lng: *req.Lng}
+	if err := dispatcher.ValidatePoint(orig); err != nil {
+		return dispatcher.Complaint{}, err
+	}
+	p, err := geo.ToWGS84(orig, datum)
+	if err != nil {
+		return dispatcher.Complaint{}, err
+	}
+	channel := req.Channel
+	if channel == "" {
+		channel = dispatcher.ChannelHotline
+	}
+	return dispatcher.Complaint{Channel: channel, Nature: req.Nature, Category: req.Category, Text: req.Text,
+		Location: dispatcher.Location{Point: p, Original: orig, Datum: datum, Address: req.Address},
+		Reporter: req.Reporter, ExternalID: req.ExternalID, Media: req.Media}, nil
+}
+
+func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
+	var req complaintRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cmp, err := req.complaint()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.svc.Submit(r.Context(), a.Actor(), cmp)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	status := http.StatusCreated
+	if res.Duplicate {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, map[string]any{"case": res.Case, "duplicate": res.Duplicate})
+}
+
+func (s *Server) handleListCases(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
+	f, err := caseFilter(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	page, err := s.svc.Cases(r.Context(), a.Actor(), f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+// caseFilter reads the list query: state, open, unit, owner, category, channel, jurisdiction,
+// overdue, created_from, created_to, updated_after, order, limit, offset.
+func caseFilter(r *http.Request) (dispatcher.CaseFilter, error) {
+	q := r.URL.Query()
+	f := dispatcher.CaseFilter{Unit: q.Get("unit"), Owner: q.Get("owner"), Category: q.Get("category"),
+		Channel: q.Get("channel"), Jurisdiction: q.Get("jurisdiction"), Newest: q.Get("order") != "oldest"}
+	for _, st := range splitList(q.Get("state")) {
+		f.States = append(f.States, dispatcher.State(st))
+	}
+	var err error
+	if f.Open, err = boolParam(q.Get("open"), "open"); err != nil {
+		return f, err
+	}
+	if f.Overdue, err = boolParam(q.Get("overdue"), "overdue"); err != nil {
+		return f, err
+	}
+	if f.CreatedFrom, err = timeParam(q.Get("created_from"), "created_from"); err != nil {
+		return f, err
+	}
+	if f.CreatedTo, err = timeParam(q.Get("created_to"), "created_to"); err != nil {
+		return f, err
+	}
+	if f.UpdatedAfter, err = timeParam(q.Get("updated_after"), "updated_after"); err != nil {
+		return f, err
+	}
+	if f.Limit, err = intParam(q.Get("limit"), "limit", 0, 1000); err != nil {
+		return f, err
+	}
+	f.Offset, err = intParam(q.Get("offset"), "offset", 0, 1<<30)
+	return f, err
+}
+
+func (s *Server) handleGetCase(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
+	c, err := s.lookupCase(r, a)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	events, err := s.svc.CaseEvents(r.Context(), a.Actor(), c.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"case": c, "events": events,
+		"actions": dispatcher.AvailableActions(c, a.Actor())})
+}
+
+func (s *Server) handleCaseEvents(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
+	c, err := s.lookupCase(r, a)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	events, err := s.svc.CaseEvents(r.Context(), a.Actor(), c.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, events)
+}
+
+func (s *Server) handleAction(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
+	var req dispatcher.ActionRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, err := s.lookupCase(r, a)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.svc.Act(r.Context(), a.Actor(), c.ID, req)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	view, err := s.svc.Case(r.Context(), a.Actor(), c.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"case": view, "events": res.Events,
+		"actions": dispatcher.AvailableActions(view, a.Actor())})
+}
+
+func (s *Server) handleRevealContact(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, err := s.lookupCase(r, a)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	contact, err := s.svc.RevealContact(r.Context(), a.Actor(), c.ID, req.Reason)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, contact)
+}
+
+func (s *Server) handleMeasures(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
+	q := r.URL.Query()
+	mq := dispatcher.MeasureQuery{Dim: q.Get("dim"), Period: q.Get("period"), From: q.Get("from"), To: q.Get("to")}
+	if mq.Period == "" && mq.From == "" && mq.To == "" {
+		mq.Period = "today"
+	}
+	rep, err := s.svc.Measures(r.Context(), a.Actor(), mq)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+func (s *Server) handleReference(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
+	ref := s.svc.Reference()
+	writeJSON(w, http.StatusOK, map[string]any{"district": ref.District, "authority": ref.Authority,
+		"units": ref.Units, "categories": ref.Catalogue.Categories(), "natures": ref.Catalogue.Natures,
+		"labels": dispatcher.Labels()})
+}
+
+func (s *Server) handleStream(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
+	since, err := intParam(r.URL.Query().Get("since"), "since", 0, 1<<62)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.hub.Serve(w, r, a.Actor(), int64(since))
+}
+
+// lookupCase finds the case named in the path, by number or by numeric id.
+func (s *Server) lookupCase(r *http.Request, a *dispatcher.Account) (*dispatcher.Case, error) {
+	key := r.PathValue("number")
+	if id, err := strconv.ParseInt(key, 10, 64); err == nil && id > 0 && len(key) < 12 {
+		return s.svc.Case(r.Context(), a.Actor(), id)
+	}
+	return s.svc.CaseByNumber(r.Context(), a.Actor(), key)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func boolParam(v, name string) (*bool, error) {
+	if v == "" {
+		return nil, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return nil, dispatcher.FieldError(name, "%s 须为 true 或 false (%s must be true or false)", name, name)
+	}
+	return &b, nil
+}
+
+func intParam(v, name string, lo, hi int) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, dispatcher.FieldError(name, "%s 须为 %d 到 %d 之间的整数 (%s must be an integer from %d to %d)", name, lo, hi, name, lo, hi)
+	}
+	return n, nil
+}
+
+// timeParam accepts RFC 3339 or a plain YYYY-MM-DD (midnight, Asia/Shanghai).
+func timeParam(v, name string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02", v, shanghai); err == nil {
+		return t, nil
+	}
+	return time.Time{}, dispatcher.FieldError(name, "%s 须为 RFC 3339 时间或 YYYY-MM-DD 日期 (%s must be RFC 3339 or YYYY-MM-DD)", name, name)
+}
+
+var shanghai = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}()

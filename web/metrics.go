@@ -1,0 +1,130 @@
+package web
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"cityhub/dispatcher"
+)
+
+// metrics is the /metrics registry of one server: requests and their latency by route, cases by
+// state, open streams.
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+func newMetrics(s *Server) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "cityhub_http_requests_total", Help: "HTTP requests by route, method and status code.",
+	}, []string{"route", "method", "code"})
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "cityhub_http_request_duration_seconds", Help: "HTTP request latency by route.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+	}, []string{"route", "method"})
+	m.reg.MustRegister(m.requests, m.latency, newCaseCollector(s.svc),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cityhub_streams_open", Help: "Open websocket streams."},
+			func() float64 {
+				if s.hub == nil {
+					return 0
+				}
+				return float64(s.hub.Open())
+			}),
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// instrument counts every request under the route pattern that served it (never the raw path,
+// which would make one series per case).
+func (m *metrics) instrument(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Inc()
+		m.latency.WithLabelValues(route, r.Method).Observe(time.Since(start).Seconds())
+	})
+}
+
+// statusRecorder remembers the status code; it passes Hijack through for websockets.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// caseCollector reports cases by state, counted at most every few seconds.
+type caseCollector struct {
+	svc  *dispatcher.Service
+	desc *prometheus.Desc
+	mu   sync.Mutex
+	at   time.Time
+	last map[dispatcher.State]int
+}
+
+func newCaseCollector(svc *dispatcher.Service) *caseCollector {
+	return &caseCollector{svc: svc, desc: prometheus.NewDesc("cityhub_cases", "Cases by state.", []string{"state"}, nil)}
+}
+
+func (c *caseCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *caseCollector) Collect(ch chan<- prometheus.Metric) {
+	for state, n := range c.counts() {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), string(state))
+	}
+}
+
+func (c *caseCollector) counts() map[dispatcher.State]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.last != nil && time.Since(c.at) < 5*time.Second {
+		return c.last
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	counts := map[dispatcher.State]int{}
+	for _, st := range dispatcher.AllStates {
+		page, err := c.svc.Store().ListCases(ctx, dispatcher.CaseFilter{States: []dispatcher.State{st}, Limit: 1})
+		if err != nil {
+			return c.last
+		}
+		counts[st] = page.Total
+	}
+	c.last, c.at = counts, time.Now()
+	return counts
+}
+
+// Hijack lets the websocket upgrader take over the connection.
+func (r *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	h, ok := r.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, http.ErrNotSupported
+	}
+	r.status = http.StatusSwitchingProtocols
+	return h.Hijack()
+}
