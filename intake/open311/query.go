@@ -1,0 +1,190 @@
+package open311
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"cityhub/dispatcher"
+)
+
+// Search limits of GET /requests.
+const (
+	// Window is the longest span of start_date..end_date, and the default span.
+	Window = 90 * 24 * time.Hour
+	// MaxPageSize is the largest page, and the default: the specification's 1000 requests.
+	MaxPageSize = 1000
+	// maxPage keeps offsets within reason.
+	maxPage = 1_000_000
+)
+
+// RequestsQuery is a GET Service Requests query, checked.
+type RequestsQuery struct {
+	JurisdictionID string
+	// IDs are the service_request_id values; when given, every other filter is ignored.
+	IDs         []string
+	ServiceCode string
+	// From and To bound requested_datetime, both inclusive; a zero To has no upper bound.
+	From, To time.Time
+	// Open is nil for both statuses, true for open, false for closed.
+	Open     *bool
+	Page     int // from 1
+	PageSize int
+}
+
+// Filter is the case filter of the query. The caller adds the category check and any channel
+// restriction.
+func (q RequestsQuery) Filter() dispatcher.CaseFilter {
+	if len(q.IDs) > 0 {
+		return dispatcher.CaseFilter{Numbers: q.IDs, Newest: true, Limit: len(q.IDs)}
+	}
+	f := dispatcher.CaseFilter{Category: q.ServiceCode, Open: q.Open, Newest: true,
+		Offset: (q.Page - 1) * q.PageSize, Limit: q.PageSize}
+	if !q.From.IsZero() {
+		f.CreatedFrom = ceilMicro(q.From)
+	}
+	if !q.To.IsZero() {
+		f.CreatedTo = q.To.Truncate(time.Microsecond).Add(time.Microsecond) // exclusive
+	}
+	return f
+}
+
+// ceilMicro rounds t up to the store's precision, so that a bound in nanoseconds keeps its meaning.
+func ceilMicro(t time.Time) time.Time {
+	if u := t.Truncate(time.Microsecond); !u.Equal(t) {
+		return u.Add(time.Microsecond)
+	}
+	return t
+}
+
+// ParseRequestsQuery reads and checks the query of GET Service Requests; now anchors the default
+// window. It does no I/O. Unknown parameters are ignored; a known one given twice is refused.
+func ParseRequestsQuery(values url.Values, now time.Time) (RequestsQuery, error) {
+	f := form{values: values}
+	q := RequestsQuery{Page: 1, PageSize: MaxPageSize}
+	var err error
+	if q.JurisdictionID, err = f.line("jurisdiction_id", maxCodeLen); err != nil {
+		return RequestsQuery{}, err
+	}
+
+	ids, err := f.line("service_request_id", MaxPageSize*(maxCodeLen+1))
+	if err != nil {
+		return RequestsQuery{}, err
+	}
+	if ids != "" {
+		seen := map[string]bool{}
+		for _, id := range strings.Split(ids, ",") {
+			id = strings.TrimSpace(id)
+			if id == "" || len(id) > maxCodeLen || !codeRe.MatchString(id) {
+				return RequestsQuery{}, dispatcher.FieldError("service_request_id",
+					"请求编号 %q 格式不正确 (service_request_id must be a comma-separated list of ids; %q is not an id)", id, id)
+			}
+			if !seen[id] {
+				seen[id] = true
+				q.IDs = append(q.IDs, id)
+			}
+		}
+		if len(q.IDs) > MaxPageSize {
+			return RequestsQuery{}, dispatcher.FieldError("service_request_id",
+				"一次最多查询 %d 个编号 (at most %d service_request_id values at a time)", MaxPageSize, MaxPageSize)
+		}
+		return q, nil // the specification: service_request_id overrides all other arguments
+	}
+
+	if q.ServiceCode, err = f.line("service_code", maxCodeLen); err != nil {
+		return RequestsQuery{}, err
+	}
+	if strings.Contains(q.ServiceCode, ",") {
+		return RequestsQuery{}, dispatcher.FieldError("service_code",
+			"一次只能按一个事件类别查询 (give one service_code at a time; lists are not supported)")
+	}
+	if q.ServiceCode != "" && !codeRe.MatchString(q.ServiceCode) {
+		return RequestsQuery{}, dispatcher.FieldError("service_code", "未知的事件类别 %q (unknown service_code)", q.ServiceCode)
+	}
+
+	start, err := f.datetime("start_date")
+	if err != nil {
+		return RequestsQuery{}, err
+	}
+	end, err := f.datetime("end_date")
+	if err != nil {
+		return RequestsQuery{}, err
+	}
+	switch {
+	case start.IsZero() && end.IsZero():
+		q.From = now.Add(-Window)
+	case end.IsZero():
+		q.From, q.To = start, start.Add(Window)
+	case start.IsZero():
+		q.From, q.To = end.Add(-Window), end
+	case end.Before(start):
+		return RequestsQuery{}, dispatcher.FieldError("end_date", "结束时间早于开始时间 (end_date is before start_date)")
+	case end.Sub(start) > Window:
+		return RequestsQuery{}, dispatcher.FieldError("end_date",
+			"查询时间跨度不能超过 90 天 (start_date to end_date may not span more than 90 days)")
+	default:
+		q.From, q.To = start, end
+	}
+
+	status, err := f.line("status", 64)
+	if err != nil {
+		return RequestsQuery{}, err
+	}
+	if status != "" {
+		var open, closed bool
+		for _, s := range strings.Split(status, ",") {
+			switch strings.ToLower(strings.TrimSpace(s)) {
+			case "open":
+				open = true
+			case "closed":
+				closed = true
+			default:
+				return RequestsQuery{}, dispatcher.FieldError("status",
+					"未知的状态 %q (status must be open, closed or both, comma-separated)", strings.TrimSpace(s))
+			}
+		}
+		if open != closed {
+			q.Open = &open
+		}
+	}
+
+	if q.Page, err = f.integer("page", 1, 1, maxPage); err != nil {
+		return RequestsQuery{}, err
+	}
+	if q.PageSize, err = f.integer("page_size", MaxPageSize, 1, MaxPageSize); err != nil {
+		return RequestsQuery{}, err
+	}
+	return q, nil
+}
+
+// datetime reads an RFC 3339 datetime with its offset; seconds may be left out (W3C "hh:mmTZD").
+// A "+" of the offset that arrived as a space (an unescaped + in a query string) is read as "+".
+func (f form) datetime(name string) (time.Time, error) {
+	v, err := f.line(name, 64)
+	if err != nil || v == "" {
+		return time.Time{}, err
+	}
+	v = strings.ReplaceAll(v, " ", "+")
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04Z07:00"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, dispatcher.FieldError(name,
+		"%s 不是带时区的日期时间 (%s must be an RFC 3339 datetime with an offset, e.g. 2026-11-27T08:00:00+08:00)", name, name)
+}
+
+// integer reads a whole number in [min, max], def when absent.
+func (f form) integer(name string, def, min, max int) (int, error) {
+	v, err := f.line(name, 16)
+	if err != nil || v == "" {
+		return def, err
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min || n > max || strings.HasPrefix(v, "+") {
+		return 0, dispatcher.FieldError(name, "%s 必须是 %d 到 %d 之间的整数 (%s must be a whole number from %d to %d)",
+			name, min, max, name, min, max)
+	}
+	return n, nil
+}
