@@ -1,0 +1,182 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"cityhub/dispatcher"
+)
+
+// ListCases returns one page of the cases f selects, in ID order, and how many it selects.
+func (s *Store) ListCases(ctx context.Context, f dispatcher.CaseFilter) (dispatcher.CasePage, error) {
+	w := caseWhere(f)
+	order := "ASC"
+	if f.Newest {
+		order = "DESC"
+	}
+	page := dispatcher.CasePage{Cases: []*dispatcher.Case{}}
+	err := s.read(ctx, "the cases could not be listed", func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM cases"+w.String(), w.args...).Scan(&page.Total)
+		if err != nil || page.Total == 0 {
+			return err
+		}
+		args := append(w.args[:len(w.args):len(w.args)], pageSize(f.Limit), max(f.Offset, 0))
+		page.Cases, err = queryCases(ctx, tx,
+			"SELECT id, body FROM cases"+w.String()+" ORDER BY id "+order+" LIMIT ? OFFSET ?", args...)
+		return err
+	})
+	if err != nil {
+		return dispatcher.CasePage{}, err
+	}
+	return page, nil
+}
+
+func queryCases(ctx context.Context, q querier, query string, args ...any) ([]*dispatcher.Case, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cases := []*dispatcher.Case{}
+	for rows.Next() {
+		var id int64
+		var body string
+		if err := rows.Scan(&id, &body); err != nil {
+			return nil, err
+		}
+		c, err := decodeCase(id, body)
+		if err != nil {
+			return nil, err
+		}
+		cases = append(cases, c)
+	}
+	return cases, rows.Err()
+}
+
+// where is a conjunction of SQL conditions and their arguments.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+// eq adds col = v unless v is empty.
+func (w *where) eq(col, v string) {
+	if v != "" {
+		w.add(col+" = ?", v)
+	}
+}
+
+// in adds col IN (vals) unless vals is empty.
+func (w *where) in(col string, vals []any) {
+	if len(vals) > 0 {
+		w.add(col+" IN ("+placeholders(len(vals))+")", vals...)
+	}
+}
+
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+func (w *where) String() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+func caseWhere(f dispatcher.CaseFilter) *where {
+	w := &where{}
+	w.in("id", anys(f.IDs, func(id int64) any { return id }))
+	w.in("number", anys(f.Numbers, func(n string) any { return n }))
+	w.in("state", anys(f.States, stateArg))
+	if f.Open != nil {
+		open := anys(dispatcher.OpenStates, stateArg)
+		if *f.Open {
+			w.in("state", open)
+		} else {
+			w.add("state NOT IN ("+placeholders(len(open))+")", open...)
+		}
+	}
+	w.eq("unit", f.Unit)
+	w.eq("owner", f.Owner)
+	w.eq("category", f.Category)
+	w.eq("channel", f.Channel)
+	w.eq("jurisdiction", f.Jurisdiction)
+	if f.VisibleTo != "" {
+		w.add("id IN (SELECT case_id FROM case_units WHERE unit = ?)", f.VisibleTo)
+	}
+	if f.Overdue != nil { // literal values, so that the partial index on overdue = 1 applies
+		if *f.Overdue {
+			w.add("overdue = 1")
+		} else {
+			w.add("overdue = 0")
+		}
+	}
+	timeBound(w, "created_at >= ?", f.CreatedFrom)
+	timeBound(w, "created_at < ?", f.CreatedTo)
+	timeBound(w, "updated_at > ?", f.UpdatedAfter)
+	return w
+}
+
+func timeBound(w *where, cond string, t time.Time) {
+	if !t.IsZero() {
+		w.add(cond, micro(t))
+	}
+}
+
+func stateArg(s dispatcher.State) any { return string(s) }
+
+func anys[T any](xs []T, f func(T) any) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
+	}
+	return out
+}
+
+// defaultLimit is the page size of EventsAfter, DueCases, CaseIDs and ListCases when the caller
+// asks for 0 (or less).
+const defaultLimit = 100
+
+func pageSize(limit int) int {
+	if limit <= 0 {
+		return defaultLimit
+	}
+	return limit
+}
+
+// DueCases returns the IDs of the cases whose NextDue is at or before now, earliest first.
+func (s *Store) DueCases(ctx context.Context, now time.Time, limit int) ([]int64, error) {
+	ids, err := queryIDs(ctx, s.r, `SELECT id FROM cases WHERE next_due IS NOT NULL AND next_due <= ?
+		ORDER BY next_due, id LIMIT ?`, micro(now), pageSize(limit))
+	return ids, storeErr(err, "the due cases could not be read")
+}
+
+// CaseIDs returns up to limit (0: 100) case IDs above afterID, in ascending order.
+func (s *Store) CaseIDs(ctx context.Context, afterID int64, limit int) ([]int64, error) {
+	ids, err := queryIDs(ctx, s.r, "SELECT id FROM cases WHERE id > ? ORDER BY id LIMIT ?",
+		afterID, pageSize(limit))
+	return ids, storeErr(err, "the case ids could not be read")
+}
+
+func queryIDs(ctx context.Context, q querier, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

@@ -1,0 +1,150 @@
+// Package sqlite is the SQLite implementation of dispatcher.Store, for a bureau that runs the hub
+// on one machine.
+//
+// One connection writes (every write transaction is BEGIN IMMEDIATE, so writers queue instead of
+// failing); a pool of read-only connections reads. In WAL mode readers see the last committed
+// snapshot and never wait for the writer. synchronous=FULL makes every commit durable before
+// CreateCase or UpdateCase returns.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strings"
+
+	"cityhub/dispatcher"
+
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+)
+
+// Store is a dispatcher.Store kept in one SQLite database file.
+type Store struct {
+	w *sql.DB // the single writer connection
+	r *sql.DB // read-only connections
+}
+
+var _ dispatcher.Store = (*Store)(nil)
+
+const (
+	busyTimeoutMS = 5000
+	stmtCacheSize = 64
+)
+
+// Open opens (creating if needed) the database at path and brings its schema up to date. It
+// refuses a database whose schema is newer than this binary knows (ErrSchemaNewer).
+func Open(path string) (*Store, error) {
+	ctx := context.Background()
+	w, err := openWriter(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := openReaders(ctx, path)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	return &Store{w: w, r: r}, nil
+}
+
+func openWriter(ctx context.Context, path string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite3", dsn(path, url.Values{
+		"_journal_mode": {"WAL"},
+		"_synchronous":  {"FULL"},
+		"_txlock":       {"immediate"},
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	var mode string
+	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: journal mode is %q, want wal", path, mode)
+	}
+	return db, nil
+}
+
+func openReaders(ctx context.Context, path string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite3", dsn(path, url.Values{"mode": {"ro"}}))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s for reading: %w", path, err)
+	}
+	db.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
+	db.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s for reading: %w", path, err)
+	}
+	return db, nil
+}
+
+// dsn is a file: URI for path with the settings every connection shares plus extra.
+func dsn(path string, extra url.Values) string {
+	q := url.Values{
+		"_foreign_keys":    {"1"},
+		"_busy_timeout":    {fmt.Sprint(busyTimeoutMS)},
+		"_stmt_cache_size": {fmt.Sprint(stmtCacheSize)},
+	}
+	for k, v := range extra {
+		q[k] = v
+	}
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	return "file:" + esc + "?" + q.Encode()
+}
+
+// Ping reports whether both the writer and the readers can reach the database.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.w.PingContext(ctx); err != nil {
+		return storeErr(err, "the database cannot be reached")
+	}
+	if err := s.r.PingContext(ctx); err != nil {
+		return storeErr(err, "the database cannot be reached")
+	}
+	return nil
+}
+
+// Close closes every connection. The last one to close checkpoints the WAL.
+func (s *Store) Close() error {
+	rerr := s.r.Close()
+	if err := s.w.Close(); err != nil {
+		return err
+	}
+	return rerr
+}
+
+// write runs fn in one write transaction and commits it, or rolls it back if fn fails.
+func (s *Store) write(ctx context.Context, what string, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return storeErr(err, what)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return storeErr(err, what)
+	}
+	if err := tx.Commit(); err != nil {
+		return storeErr(err, what)
+	}
+	return nil
+}
+
+// read runs fn in one read transaction, so that its queries see the same snapshot.
+func (s *Store) read(ctx context.Context, what string, fn func(tx *sql.Tx) error) error {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return storeErr(err, what)
+	}
+	defer tx.Rollback()
+	return storeErr(fn(tx), what)
+}
