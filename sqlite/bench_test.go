@@ -192,8 +192,8 @@ func writeTallies(tb testing.TB, s *Store, counts [][5][maxKeys][]int64, rng *ra
 			strings.Compare(a.Key, b.Key), strings.Compare(a.Measure, b.Measure))
 	})
 	for batch := range slices.Chunk(all, 50_000) {
-		err := s.write(context.Background(), "bulk tallies", func(tx *sql.Tx) error {
-			return addTallies(context.Background(), tx, batch)
+		err := s.write(context.Background(), "bulk tallies", func(ctx context.Context, tx *sql.Tx) error {
+			return addTallies(ctx, tx, batch)
 		})
 		if err != nil {
 			tb.Fatal(err)

@@ -17,7 +17,7 @@ func (s *Store) CreateCase(ctx context.Context, c *dispatcher.Case, events []*di
 	tallies []dispatcher.Tally) error {
 	stored := *c
 	evs := copyEvents(events)
-	err := s.write(ctx, "the case could not be saved", func(tx *sql.Tx) error {
+	err := s.write(ctx, "the case could not be saved", func(ctx context.Context, tx *sql.Tx) error {
 		id, err := nextID(ctx, tx, "cases")
 		if err != nil {
 			return err
@@ -41,7 +41,7 @@ func (s *Store) CreateCase(ctx context.Context, c *dispatcher.Case, events []*di
 func (s *Store) UpdateCase(ctx context.Context, c *dispatcher.Case, prevVersion int64,
 	events []*dispatcher.Event, tallies []dispatcher.Tally) error {
 	evs := copyEvents(events)
-	err := s.write(ctx, "the case could not be saved", func(tx *sql.Tx) error {
+	err := s.write(ctx, "the case could not be saved", func(ctx context.Context, tx *sql.Tx) error {
 		if err := updateCase(ctx, tx, c, prevVersion); err != nil {
 			return err
 		}

@@ -24,6 +24,7 @@ import (
 type Store struct {
 	w *sql.DB // the single writer connection
 	r *sql.DB // read-only connections
+	committer
 }
 
 var _ dispatcher.Store = (*Store)(nil)
@@ -50,7 +51,9 @@ func Open(path string) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
-	return &Store{w: w, r: r}, nil
+	st := &Store{w: w, r: r}
+	st.startCommitter()
+	return st, nil
 }
 
 func openWriter(ctx context.Context, path string) (*sql.DB, error) {
@@ -114,29 +117,15 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes every connection. The last one to close checkpoints the WAL.
+// Close stops the group committer (failing writes that are still queued) and closes every
+// connection. The last one to close checkpoints the WAL.
 func (s *Store) Close() error {
+	s.stopCommitter()
 	rerr := s.r.Close()
 	if err := s.w.Close(); err != nil {
 		return err
 	}
 	return rerr
-}
-
-// write runs fn in one write transaction and commits it, or rolls it back if fn fails.
-func (s *Store) write(ctx context.Context, what string, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return storeErr(err, what)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return storeErr(err, what)
-	}
-	if err := tx.Commit(); err != nil {
-		return storeErr(err, what)
-	}
-	return nil
 }
 
 // read runs fn in one read transaction, so that its queries see the same snapshot.

@@ -170,3 +170,45 @@ func testConcurrentUpdate(t *testing.T, s dispatcher.Store) {
 	must(t, err, "Tallies")
 	sameTallies(t, "Tallies after the race", rows, map[string]int64{"|dispatched": 1})
 }
+
+// testConcurrentFailuresStayApart creates cases from many goroutines at once while some of them
+// repeat a channel message id that is already stored: those, and only those, fail with
+// EDuplicate, and every other case is stored whole. (A store that batches writes must keep one
+// writer's failure from undoing another's work.)
+func testConcurrentFailuresStayApart(t *testing.T, s dispatcher.Store) {
+	ctx := t.Context()
+	taken := newCase(0)
+	taken.ExternalID = "wx-taken"
+	create(t, s, taken, 1)
+	const n = 60
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := newCase(i + 1)
+			if i%3 == 0 {
+				c.ExternalID = "wx-taken"
+			}
+			errs[i] = s.CreateCase(ctx, c, addEvents(c, 2), caseTallies(c, "2026-11-27", "received", 1))
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if want := i%3 == 0; want != (dispatcher.ErrorCode(err) == dispatcher.EDuplicate) || (!want && err != nil) {
+			t.Errorf("case %d: err %v (duplicate expected: %v)", i, err, want)
+		}
+	}
+	page, err := s.ListCases(ctx, dispatcher.CaseFilter{Limit: 1000})
+	must(t, err, "ListCases")
+	if want := 1 + n - n/3; page.Total != want {
+		t.Errorf("%d cases stored, want %d", page.Total, want)
+	}
+	for _, c := range page.Cases {
+		evs, err := s.CaseEvents(ctx, c.ID)
+		if err != nil || len(evs) != int(c.Version) {
+			t.Errorf("case %d: %d events (%v), version %d", c.ID, len(evs), err, c.Version)
+		}
+	}
+}

@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) dispatcher.Store) {
 		{"Tokens", testTokens},
 		{"APIKeys", testAPIKeys},
 		{"ConcurrentCreate", testConcurrentCreate},
+		{"ConcurrentFailuresStayApart", testConcurrentFailuresStayApart},
 		{"ConcurrentUpdate", testConcurrentUpdate},
 	}
 	for _, tc := range tests {
