@@ -12,6 +12,11 @@ import (
 //
 // Errors: a missing row is an ENotFound *Error, never (nil, nil); a lost optimistic-concurrency race
 // is EConflict; a duplicate channel message is EDuplicate; a dependency that is down is EUnavailable.
+//
+// Further rules every store keeps (storetest checks them): a limit <= 0 means 100; an event whose
+// Seq its case already has is refused and the call writes nothing; Event.Data comes back byte for
+// byte, because the hash chain covers it (so no JSON type that reorders keys); times come back in
+// UTC to the microsecond.
 type Store interface {
 	// CreateCase inserts c, its first events and its tallies in one transaction. It assigns c.ID and
 	// completes c.Number by appending the ID (CompleteNumber); it fills in each event's ID (strictly
@@ -20,14 +25,14 @@ type Store interface {
 	CreateCase(ctx context.Context, c *Case, events []*Event, tallies []Tally) error
 	// UpdateCase writes c, appends events and adds tallies in one transaction, provided the stored
 	// case's Version still equals prevVersion (otherwise EConflict and nothing is written). It fills
-	// in each event's ID.
+	// in each event's ID, CaseID and Summary.Number.
 	UpdateCase(ctx context.Context, c *Case, prevVersion int64, events []*Event, tallies []Tally) error
 
 	Case(ctx context.Context, id int64) (*Case, error)
 	CaseByNumber(ctx context.Context, number string) (*Case, error)
 	CaseByExternalID(ctx context.Context, channel, externalID string) (*Case, error)
 	ListCases(ctx context.Context, f CaseFilter) (CasePage, error)
-	// CaseEvents returns a case's events in Seq order.
+	// CaseEvents returns a case's events in Seq order (ENotFound for a case that does not exist).
 	CaseEvents(ctx context.Context, caseID int64) ([]*Event, error)
 	// EventsAfter returns up to limit events with ID > afterID in ID order. A reader that resumes
 	// from the last ID it saw must never miss an event, even one whose transaction committed late.
@@ -52,7 +57,7 @@ type Store interface {
 	Account(ctx context.Context, login string) (*Account, error)
 	Accounts(ctx context.Context) ([]*Account, error)
 	// PutToken stores a bearer token by its hash; TokenAccount returns its account if the token
-	// exists and has not expired at now.
+	// exists and has not expired at now (an expired token is ENotFound, like an unknown one).
 	PutToken(ctx context.Context, t Token) error
 	TokenAccount(ctx context.Context, hash string, now time.Time) (*Account, error)
 	// PutAPIKey stores an Open311 api key by its hash; APIKey finds it.
@@ -79,7 +84,7 @@ type CaseFilter struct {
 	Category     string
 	Channel      string
 	Jurisdiction string
-	Overdue      *bool // a running clock is past its deadline
+	Overdue      *bool // Case.IsOverdue as of the last write: a running clock marked overdue
 	CreatedFrom  time.Time
 	CreatedTo    time.Time // exclusive
 	UpdatedAfter time.Time // exclusive
