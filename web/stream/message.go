@@ -1,0 +1,125 @@
+package stream
+
+import (
+	"encoding/json"
+	"time"
+
+	"cityhub/dispatcher"
+)
+
+// Close codes a console may see when the hub ends a stream. After any of them the console
+// reconnects with since set to the id of the last event message it received.
+const (
+	// CloseGoingAway (1001): the hub is shutting down (Hub.Close, or Run ended).
+	CloseGoingAway = 1001
+	// CloseTryAgainLater (1013): the store failed while the backlog was being read. The reason
+	// reads "store unavailable: reconnect with since=<last id sent>".
+	CloseTryAgainLater = 1013
+	// CloseUnauthorized (4001): reserved for the caller of Serve (for example a token that expired
+	// or was revoked); the hub itself never sends it. Consoles should sign in again rather than
+	// reconnect.
+	CloseUnauthorized = 4001
+	// CloseSlowConsumer (4008): the console did not read fast enough and its queue overflowed. The
+	// reason reads "slow consumer: reconnect with since=<last id sent>". Nothing more is flushed
+	// to the console after the overflow.
+	CloseSlowConsumer = 4008
+)
+
+// Message types that are not case events. Control messages have a type beginning with
+// ControlPrefix and an id equal to the last event id sent on the stream (or the since the stream
+// was opened with): they never carry a new id, so a console may always resume from the id of the
+// last message it saw, control or not.
+const (
+	ControlPrefix = "stream."
+	// TypeLive is sent once, right after the backlog (every event with id > since) has been
+	// flushed: the console is caught up and what follows is live.
+	TypeLive = "stream.live"
+)
+
+// Message is one websocket text message of the stream: a case event. Control messages
+// (type "stream.*") carry only type and id.
+//
+// At is the event's time in UTC, RFC 3339 with a "Z" suffix and fractional seconds as far as they
+// are known (Go's time.RFC3339Nano), for example "2026-11-27T01:02:03.123456Z".
+type Message struct {
+	ID     int64       `json:"id"`
+	Type   string      `json:"type"`
+	CaseID int64       `json:"case_id"`
+	At     time.Time   `json:"at"`
+	Data   MessageData `json:"data"`
+}
+
+// MessageData is the body of an event message.
+type MessageData struct {
+	Case   dispatcher.CaseSummary `json:"case"`
+	Action string                 `json:"action"`
+	Actor  MessageActor           `json:"actor"`
+	From   dispatcher.State       `json:"from"`
+	To     dispatcher.State       `json:"to"`
+	Owner  string                 `json:"owner"`
+	Reason string                 `json:"reason"`
+	// Detail is the event's own data as it was written, or null.
+	Detail json.RawMessage `json:"detail"`
+}
+
+// MessageActor is who acted; the certificate is never sent.
+type MessageActor struct {
+	Login string          `json:"login"`
+	Name  string          `json:"name"`
+	Role  dispatcher.Role `json:"role"`
+	Unit  string          `json:"unit"`
+}
+
+// control is a stream.* message.
+type control struct {
+	Type string `json:"type"`
+	ID   int64  `json:"id"`
+}
+
+// newMessage is the wire form of ev.
+func newMessage(ev *dispatcher.Event) *Message {
+	m := &Message{
+		ID:     ev.ID,
+		Type:   ev.Type,
+		CaseID: ev.CaseID,
+		At:     ev.At.UTC(),
+		Data: MessageData{
+			Case:   ev.Summary,
+			Action: ev.Action,
+			Actor: MessageActor{Login: ev.Actor.Login, Name: ev.Actor.Name, Role: ev.Actor.Role,
+				Unit: ev.Actor.Unit},
+			From:   ev.From,
+			To:     ev.To,
+			Owner:  ev.Owner,
+			Reason: ev.Reason,
+		},
+	}
+	if len(ev.Data) > 0 {
+		m.Data.Detail = ev.Data
+	}
+	return m
+}
+
+// encode returns ev as the bytes of one text message. If the event's own data is not valid JSON,
+// it is sent as null (and logged) rather than leaving a hole in the stream. It returns nil only for
+// an event that cannot be encoded at all (a time outside years 0..9999), which is then skipped.
+func (h *Hub) encode(ev *dispatcher.Event) []byte {
+	m := newMessage(ev)
+	b, err := json.Marshal(m)
+	if err != nil && m.Data.Detail != nil {
+		h.log.Warn("stream: event detail is not valid JSON; sending null", "event", ev.ID, "err", err)
+		m.Data.Detail = nil
+		b, err = json.Marshal(m)
+	}
+	if err != nil {
+		// Only a time outside years 0..9999 gets here. Such an event cannot be shown.
+		h.log.Error("stream: cannot encode event; skipping it", "event", ev.ID, "err", err)
+		return nil
+	}
+	return b
+}
+
+func encodeControl(typ string, id int64) []byte {
+	b, _ := json.Marshal(control{Type: typ, ID: id})
+	return b
+}
