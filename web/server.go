@@ -47,21 +47,37 @@ func New(cfg Config) *Server {
 // Handler is the root handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 
+// route is one entry of the API: the mux pattern ("METHOD /path") and its handler.
+type route struct {
+	pattern string
+	handler http.Handler
+}
+
+// apiRoutes lists every JSON API route; the OpenAPI document must describe each (a test checks).
+func (s *Server) apiRoutes() []route {
+	h := func(p string, fn http.HandlerFunc) route { return route{p, fn} }
+	return []route{
+		h("GET /healthz", s.handleHealth),
+		{"GET /metrics", s.metrics.handler()},
+		h("GET /api/v1/openapi.json", serveOpenAPI),
+		h("POST /api/v1/login", s.handleLogin),
+		h("GET /api/v1/me", s.authed(s.handleMe)),
+		h("GET /api/v1/reference", s.authed(s.handleReference)),
+		h("POST /api/v1/complaints", s.authed(s.handleSubmit)),
+		h("GET /api/v1/cases", s.authed(s.handleListCases)),
+		h("GET /api/v1/cases/{number}", s.authed(s.handleGetCase)),
+		h("GET /api/v1/cases/{number}/events", s.authed(s.handleCaseEvents)),
+		h("POST /api/v1/cases/{number}/actions", s.authed(s.handleAction)),
+		h("POST /api/v1/cases/{number}/contact", s.authed(s.handleRevealContact)),
+		h("GET /api/v1/measures", s.authed(s.handleMeasures)),
+		h("GET /api/v1/stream", s.authed(s.handleStream)),
+	}
+}
+
 func (s *Server) routes(mux *http.ServeMux, open311 http.Handler) {
-	mux.HandleFunc("GET /healthz", s.handleHealth)
-	mux.Handle("GET /metrics", s.metrics.handler())
-	mux.HandleFunc("GET /api/v1/openapi.json", serveOpenAPI)
-	mux.HandleFunc("POST /api/v1/login", s.handleLogin)
-	mux.HandleFunc("GET /api/v1/me", s.authed(s.handleMe))
-	mux.HandleFunc("GET /api/v1/reference", s.authed(s.handleReference))
-	mux.HandleFunc("POST /api/v1/complaints", s.authed(s.handleSubmit))
-	mux.HandleFunc("GET /api/v1/cases", s.authed(s.handleListCases))
-	mux.HandleFunc("GET /api/v1/cases/{number}", s.authed(s.handleGetCase))
-	mux.HandleFunc("GET /api/v1/cases/{number}/events", s.authed(s.handleCaseEvents))
-	mux.HandleFunc("POST /api/v1/cases/{number}/actions", s.authed(s.handleAction))
-	mux.HandleFunc("POST /api/v1/cases/{number}/contact", s.authed(s.handleRevealContact))
-	mux.HandleFunc("GET /api/v1/measures", s.authed(s.handleMeasures))
-	mux.HandleFunc("GET /api/v1/stream", s.authed(s.handleStream))
+	for _, r := range s.apiRoutes() {
+		mux.Handle(r.pattern, r.handler)
+	}
 	if open311 != nil {
 		mux.Handle("/open311/v2/", http.StripPrefix("/open311/v2", open311))
 	}
