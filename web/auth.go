@@ -2,8 +2,11 @@ package web
 
 import (
 	"context"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"cityhub/dispatcher"
 )
@@ -50,6 +53,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if err := s.throttleLogin(w, r, req.Login); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	tok, a, err := s.svc.Login(r.Context(), req.Login, req.Password)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -60,4 +67,38 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleMe(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
 	writeJSON(w, http.StatusOK, a)
+}
+
+// Sign-in attempts allowed per account and per client address; beyond them passwords cannot be
+// guessed faster than this.
+const (
+	loginsPerAccount = 10 // per loginWindow
+	loginsPerAddress = 60 // per loginWindow
+	loginWindow      = 5 * time.Minute
+)
+
+// throttleLogin counts an attempt against the account and the client address.
+func (s *Server) throttleLogin(w http.ResponseWriter, r *http.Request, login string) error {
+	if s.limiter == nil {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	for _, c := range []struct {
+		key   string
+		limit int
+	}{{"login:" + login, loginsPerAccount}, {"login-addr:" + host, loginsPerAddress}} {
+		ok, retry, err := s.limiter.Allow(r.Context(), c.key, c.limit, loginWindow)
+		if err != nil {
+			s.log.Warn("login limiter unavailable; allowing", "err", err)
+			continue
+		}
+		if !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
+			return dispatcher.Errorf(dispatcher.ETooMany, "登录尝试过于频繁，请 %d 秒后再试 (too many sign-in attempts; retry later)", int(retry.Seconds())+1)
+		}
+	}
+	return nil
 }

@@ -17,8 +17,10 @@ type Config struct {
 	Hub     *stream.Hub
 	Open311 http.Handler // mounted at /open311/v2/, paths stripped of that prefix
 	Logger  *slog.Logger
-	// Health reports what is wrong, if anything; /healthz answers 503 with its message then.
-	Health func(ctx context.Context) error
+	// Health reports the state of the hub's dependencies for /healthz.
+	Health func(ctx context.Context) Health
+	// Limiter throttles sign-in attempts; nil means no throttling.
+	Limiter dispatcher.Limiter
 }
 
 // Server routes requests to the domain service.
@@ -26,14 +28,15 @@ type Server struct {
 	svc     *dispatcher.Service
 	hub     *stream.Hub
 	log     *slog.Logger
-	health  func(ctx context.Context) error
+	health  func(ctx context.Context) Health
+	limiter dispatcher.Limiter
 	metrics *metrics
 	handler http.Handler
 }
 
 // New builds the server and its routes.
 func New(cfg Config) *Server {
-	s := &Server{svc: cfg.Service, hub: cfg.Hub, log: cfg.Logger, health: cfg.Health}
+	s := &Server{svc: cfg.Service, hub: cfg.Hub, log: cfg.Logger, health: cfg.Health, limiter: cfg.Limiter}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -83,12 +86,27 @@ func (s *Server) routes(mux *http.ServeMux, open311 http.Handler) {
 	}
 }
 
+// Health is the /healthz answer: 200 while the hub can take reports (even degraded), 503 when it
+// cannot; each component says what is wrong with it.
+type Health struct {
+	Down       bool              `json:"-"`
+	Degraded   bool              `json:"-"`
+	Components map[string]string `json:"components,omitempty"`
+}
+
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	h := Health{}
 	if s.health != nil {
-		if err := s.health(r.Context()); err != nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
-			return
-		}
+		h = s.health(r.Context())
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	status, word := http.StatusOK, "ok"
+	switch {
+	case h.Down:
+		status, word = http.StatusServiceUnavailable, "unavailable"
+		w.Header().Set("Retry-After", "2")
+	case h.Degraded:
+		word = "degraded"
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, status, map[string]any{"status": word, "components": h.Components})
 }

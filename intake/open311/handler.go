@@ -37,6 +37,10 @@ type Options struct {
 	// Channel, when set (e.g. dispatcher.ChannelOpen311), limits GET Service Request(s) to the cases
 	// that came in through that channel. Empty: every case is public through this endpoint.
 	Channel string
+	// Limiter and PostsPerMinute cap each api key's reports (shared between instances when the
+	// Limiter is Redis). PostsPerMinute 0 means no cap.
+	Limiter        dispatcher.Limiter
+	PostsPerMinute int
 }
 
 // DefaultMaxBodyBytes is enough for a 4,000-character Chinese description percent-encoded (36 KB)
@@ -331,6 +335,9 @@ func (h *handler) postRequest(w http.ResponseWriter, r *http.Request, format str
 		h.fail(w, format, keyError("invalid api_key"))
 		return
 	}
+	if !h.allowPost(w, r, format, key) {
+		return
+	}
 	cmp := dispatcher.Complaint{
 		Channel: dispatcher.ChannelOpen311, Nature: "complaint", Category: req.ServiceCode,
 		Text: req.Description,
@@ -426,6 +433,24 @@ func (h *handler) writeRequests(w http.ResponseWriter, format string, cases []*d
 }
 
 // fail answers with err as the specification's error list.
+// allowPost applies the per-key cap; over it, the client gets 429 with Retry-After.
+func (h *handler) allowPost(w http.ResponseWriter, r *http.Request, format string, key *dispatcher.APIKey) bool {
+	if h.opts.Limiter == nil || h.opts.PostsPerMinute <= 0 {
+		return true
+	}
+	ok, retry, err := h.opts.Limiter.Allow(r.Context(), "open311:"+key.Hash, h.opts.PostsPerMinute, time.Minute)
+	if err != nil {
+		h.log.Warn("open311 rate limiter unavailable; allowing", "err", err)
+	}
+	if ok || err != nil {
+		return true
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
+	h.writeError(w, format, http.StatusTooManyRequests,
+		fmt.Sprintf("api_key 请求过于频繁，请 %d 秒后重试 (too many requests for this api_key: at most %d per minute)", int(retry.Seconds())+1, h.opts.PostsPerMinute))
+	return false
+}
+
 func (h *handler) fail(w http.ResponseWriter, format string, err error) {
 	status := httperr.Status(err)
 	if status == http.StatusUnauthorized {
