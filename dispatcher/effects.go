@@ -54,7 +54,7 @@ func (tx *change) recategorise(code string) error {
 	if !ok {
 		return FieldError("category", "未知的事件类别 %q (unknown category)", code)
 	}
-	routing, err := tx.s.router.Route(tx.ctx, tx.c.Location.Point, code)
+	routing, err := tx.s.Router().Route(tx.ctx, tx.c.Location.Point, code)
 	if err != nil {
 		return err
 	}

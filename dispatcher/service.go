@@ -24,12 +24,12 @@ type Config struct {
 // Service is the only writer of case state: every change goes through Submit, Act or Tick.
 type Service struct {
 	store    Store
-	router   Router
 	bus      Bus
 	now      func() time.Time
 	log      *slog.Logger
 	auto     bool
 	mu       sync.RWMutex // guards the reference view below
+	router   Router
 	ref      *Reference
 	cal      *Calendar
 	units    map[string]Unit
@@ -43,7 +43,7 @@ func NewService(cfg Config) (*Service, error) {
 	if cfg.Store == nil || cfg.Router == nil || cfg.Reference == nil {
 		return nil, fmt.Errorf("dispatcher: Store, Router and Reference are required")
 	}
-	s := &Service{store: cfg.Store, router: cfg.Router, bus: cfg.Bus, now: cfg.Now, log: cfg.Logger,
+	s := &Service{store: cfg.Store, bus: cfg.Bus, now: cfg.Now, log: cfg.Logger,
 		auto: !cfg.ManualDispatch, maxRetry: 5}
 	if s.now == nil {
 		s.now = time.Now
@@ -54,11 +54,12 @@ func NewService(cfg Config) (*Service, error) {
 	if s.bus == nil {
 		s.bus = NewLocalBus()
 	}
-	return s, s.SetReference(cfg.Reference)
+	return s, s.Reconfigure(cfg.Reference, cfg.Router)
 }
 
-// SetReference replaces the reference view (units, catalogue, calendar).
-func (s *Service) SetReference(ref *Reference) error {
+// Reconfigure replaces the reference view (units, catalogue, calendar) and the router built from
+// the same reference data, at once: another instance (or an import) changed them.
+func (s *Service) Reconfigure(ref *Reference, router Router) error {
 	if err := ref.Validate(); err != nil {
 		return err
 	}
@@ -79,9 +80,16 @@ func (s *Service) SetReference(ref *Reference) error {
 		natures[n.Code] = n
 	}
 	s.mu.Lock()
-	s.ref, s.cal, s.units, s.cats, s.natures = ref, cal, units, cats, natures
+	s.ref, s.cal, s.units, s.cats, s.natures, s.router = ref, cal, units, cats, natures, router
 	s.mu.Unlock()
 	return nil
+}
+
+// Router returns the router in force.
+func (s *Service) Router() Router {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.router
 }
 
 // Reference returns the reference data in force.

@@ -93,7 +93,7 @@ func (s *Service) Submit(ctx context.Context, actor Actor, cmp Complaint) (Submi
 			return SubmitResult{}, err
 		}
 	}
-	routing, err := s.router.Route(ctx, cmp.Location.Point, cmp.Category)
+	routing, err := s.Router().Route(ctx, cmp.Location.Point, cmp.Category)
 	if err != nil {
 		return SubmitResult{}, err
 	}
