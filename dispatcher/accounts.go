@@ -54,6 +54,9 @@ func (s *Service) CreateToken(ctx context.Context, login string) (string, error)
 // Login checks a password and issues a token.
 func (s *Service) Login(ctx context.Context, login, password string) (string, *Account, error) {
 	a, err := s.store.Account(ctx, login)
+	if err != nil && ErrorCode(err) != ENotFound {
+		return "", nil, err
+	}
 	if err != nil || a.Disabled || a.PasswordHash == "" ||
 		bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(password)) != nil {
 		return "", nil, Errorf(EUnauthorized, "账号或密码错误 (wrong login or password)")
@@ -68,6 +71,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Account, err
 		return nil, Errorf(EUnauthorized, "需要登录 (a bearer token is required)")
 	}
 	a, err := s.store.TokenAccount(ctx, HashSecret(token), s.Now())
+	if err != nil && ErrorCode(err) != ENotFound {
+		return nil, err
+	}
 	if err != nil || a.Disabled {
 		return nil, Errorf(EUnauthorized, "登录已失效，请重新登录 (invalid or expired token)")
 	}
@@ -89,6 +95,9 @@ func (s *Service) CheckAPIKey(ctx context.Context, key string) (*APIKey, error) 
 		return nil, &Error{Code: EForbidden, Field: "api_key", Message: "api_key is required"}
 	}
 	k, err := s.store.APIKey(ctx, HashSecret(key))
+	if err != nil && ErrorCode(err) != ENotFound {
+		return nil, err // the store is down: not the client's fault
+	}
 	if err != nil || k.Disabled {
 		return nil, &Error{Code: EForbidden, Field: "api_key", Message: "invalid api_key"}
 	}

@@ -164,6 +164,7 @@ type Case struct {
 	ReworkCount  int               `json:"rework_count"`
 	Inspector    string            `json:"inspector,omitempty"`
 	MergedInto   string            `json:"merged_into,omitempty"`
+	RepeatOf     string            `json:"repeat_of,omitempty"` // a recent earlier report of the same problem and place: a likely duplicate
 	Extension    *ExtensionRequest `json:"extension,omitempty"`
 	LegalReview  *LegalReview      `json:"legal_review,omitempty"`
 	Satisfaction string            `json:"satisfaction,omitempty"`

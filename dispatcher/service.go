@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,12 +20,20 @@ type Config struct {
 	// ManualDispatch turns the automatic policy off: reports then wait in "received" for the
 	// centre to register and dispatch them by hand.
 	ManualDispatch bool
+	// Deduper remembers recent reports by category and place, so that a repeat report is flagged
+	// as a likely duplicate of the earlier case (in Redis when several instances run). Nil: an
+	// in-process window.
+	Deduper Deduper
+	// RepeatWindow is how long a report counts as recent for that (default 2 hours).
+	RepeatWindow time.Duration
 }
 
 // Service is the only writer of case state: every change goes through Submit, Act or Tick.
 type Service struct {
 	store    Store
 	bus      Bus
+	dedup    Deduper
+	repeat   time.Duration
 	now      func() time.Time
 	log      *slog.Logger
 	auto     bool
@@ -36,6 +45,9 @@ type Service struct {
 	cats     map[string]Category
 	natures  map[string]Nature
 	maxRetry int
+
+	publishFailures atomic.Int64
+	publishLogged   atomic.Int64 // unix seconds of the last publish-failure log line
 }
 
 // NewService checks the configuration and builds the reference view.
@@ -44,7 +56,7 @@ func NewService(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("dispatcher: Store, Router and Reference are required")
 	}
 	s := &Service{store: cfg.Store, bus: cfg.Bus, now: cfg.Now, log: cfg.Logger,
-		auto: !cfg.ManualDispatch, maxRetry: 5}
+		auto: !cfg.ManualDispatch, maxRetry: 5, dedup: cfg.Deduper, repeat: cfg.RepeatWindow}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -53,6 +65,12 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	if s.bus == nil {
 		s.bus = NewLocalBus()
+	}
+	if s.dedup == nil {
+		s.dedup = NewMemoryLimits(s.now)
+	}
+	if s.repeat <= 0 {
+		s.repeat = 2 * time.Hour
 	}
 	return s, s.Reconfigure(cfg.Reference, cfg.Router)
 }
@@ -138,12 +156,18 @@ func (s *Service) Bus() Bus { return s.bus }
 // Now is the service's clock.
 func (s *Service) Now() time.Time { return s.now().Truncate(time.Microsecond) }
 
-// publish rings the doorbell after a commit. A failure only delays consoles (they poll too).
+// publish rings the doorbell after a commit. A failure only delays consoles (they poll too), so
+// it is logged at most once a minute, with the number of failures since.
 func (s *Service) publish(ctx context.Context, events []*Event) {
 	if len(events) == 0 {
 		return
 	}
 	if err := s.bus.Publish(ctx, events[len(events)-1].ID); err != nil {
-		s.log.Warn("bus publish failed", "err", err)
+		s.publishFailures.Add(1)
+		now := time.Now().Unix()
+		if last := s.publishLogged.Load(); now-last >= 60 && s.publishLogged.CompareAndSwap(last, now) {
+			s.log.Warn("bus publish failed; consoles fall back to polling the store", "err", err,
+				"failures", s.publishFailures.Swap(0))
+		}
 	}
 }

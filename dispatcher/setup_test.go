@@ -2,15 +2,14 @@ package dispatcher_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"cityhub/dispatcher"
 	"cityhub/geo"
+	"cityhub/internal/teststore"
 	"cityhub/refdata"
-	"cityhub/sqlite"
 )
 
 // A point inside 古南街道 (QJ-GN), owned by 古南大队 (QJ-GN-DD).
@@ -90,11 +89,7 @@ type fixture struct {
 func newFixture(t testing.TB, manual bool) *fixture {
 	t.Helper()
 	ref, router := qijiang(t)
-	store, err := sqlite.Open(filepath.Join(t.TempDir(), "hub.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := teststore.Open(t)
 	clock := &testClock{t: at("2026-11-25 10:00")}
 	svc, err := dispatcher.NewService(dispatcher.Config{Store: store, Router: router, Reference: ref,
 		Now: clock.Now, ManualDispatch: manual})

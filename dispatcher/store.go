@@ -51,6 +51,12 @@ type Store interface {
 	// ever saved.
 	SaveReference(ctx context.Context, ref *Reference) error
 	Reference(ctx context.Context) (*Reference, error)
+	// InitReference saves ref only if no reference data was ever saved, atomically, and reports
+	// whether it did: of several instances starting on one empty store, exactly one wins.
+	InitReference(ctx context.Context, ref *Reference) (bool, error)
+	// ReferenceVersion is 0 before any save and grows with every save (instances poll it to
+	// reload reference data another instance or an import changed).
+	ReferenceVersion(ctx context.Context) (int64, error)
 
 	// PutAccount inserts or replaces the account with the same login.
 	PutAccount(ctx context.Context, a *Account) error
@@ -169,7 +175,10 @@ type APIKey struct {
 }
 
 // Bus carries wake-ups between the writers and the readers of events: "events up to ID n exist".
-// It is only a doorbell; readers always read the events themselves from the Store.
+// It is only a doorbell; readers always read the events themselves from the Store. A bus that has
+// lost its connection may ring with a larger id than exists (math.MaxInt64), so that readers poll
+// the store until it is back: readers must move their cursor by the events they read, never by
+// the id a wake-up carries.
 type Bus interface {
 	Publish(ctx context.Context, lastEventID int64) error
 	// Subscribe returns a channel of wake-ups and a function that ends the subscription. A slow

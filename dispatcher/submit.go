@@ -103,6 +103,7 @@ func (s *Service) Submit(ctx context.Context, actor Actor, cmp Complaint) (Submi
 func (s *Service) create(ctx context.Context, actor Actor, cmp Complaint, routing Routing) (SubmitResult, error) {
 	now := s.Now()
 	c := s.newCase(cmp, routing, now)
+	c.RepeatOf = s.recallRepeat(ctx, c)
 	tx := newChange(ctx, s, c, actor, now)
 	tx.record(&Transition{Action: ActReceive, To: Received, Event: "case.received"}, ActionRequest{}, receivedData(c))
 	tx.tally("received", 1)
@@ -125,7 +126,29 @@ func (s *Service) create(ctx context.Context, actor Actor, cmp Complaint, routin
 		return SubmitResult{}, err
 	}
 	s.publish(ctx, tx.events)
+	s.rememberRepeat(ctx, c)
 	return SubmitResult{Case: c}, nil
+}
+
+// repeatKey names a report's category and place (its H3 cell, about 0.1 km²).
+func repeatKey(c *Case) string { return "repeat:" + c.Category + ":" + c.Routing.Cell }
+
+// recallRepeat finds an earlier report of the same category in the same cell within the repeat
+// window. The case is still created (the reporter may see something new); the operator sees the
+// flag and may merge. A deduper that is down only loses the hint.
+func (s *Service) recallRepeat(ctx context.Context, c *Case) string {
+	prior, found, err := s.dedup.Recall(ctx, repeatKey(c))
+	if err != nil || !found {
+		return ""
+	}
+	return prior
+}
+
+func (s *Service) rememberRepeat(ctx context.Context, c *Case) {
+	if c.RepeatOf != "" {
+		return // keep pointing at the first report of the cluster
+	}
+	_ = s.dedup.Remember(ctx, repeatKey(c), c.Number, s.repeat)
 }
 
 func (s *Service) newCase(cmp Complaint, routing Routing, now time.Time) *Case {
@@ -163,7 +186,7 @@ func receivedData(c *Case) map[string]any {
 	return map[string]any{
 		"channel": c.Channel, "nature": c.Nature, "category": c.Category, "text": c.Text,
 		"location": c.Location, "routing": c.Routing, "external_id": c.ExternalID, "media": c.Media,
-		"reporter_given": !c.Reporter.IsZero(),
+		"reporter_given": !c.Reporter.IsZero(), "repeat_of": c.RepeatOf,
 	}
 }
 

@@ -2,8 +2,10 @@ package storetest
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -150,5 +152,56 @@ func testAPIKeys(t *testing.T, s dispatcher.Store) {
 	must(t, err, "APIKey")
 	if !got.Disabled {
 		t.Errorf("APIKey after disabling: %+v", got)
+	}
+}
+
+// testInitReference: of several concurrent InitReference calls on an empty store exactly one
+// saves; later ones change nothing. ReferenceVersion starts at 0 and grows with every save.
+func testInitReference(t *testing.T, s dispatcher.Store) {
+	ctx := t.Context()
+	v0, err := s.ReferenceVersion(ctx)
+	must(t, err, "ReferenceVersion")
+	if v0 != 0 {
+		t.Errorf("ReferenceVersion of an empty store = %d, want 0", v0)
+	}
+	const racers = 6
+	won := make(chan int, racers)
+	var wg sync.WaitGroup
+	for i := range racers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ref := sampleReference("qijiang")
+			ref.Authority = fmt.Sprintf("racer %d", i)
+			ok, err := s.InitReference(ctx, ref)
+			if err != nil {
+				t.Errorf("InitReference: %v", err)
+			}
+			if ok {
+				won <- i
+			}
+		}()
+	}
+	wg.Wait()
+	close(won)
+	var winners []int
+	for i := range won {
+		winners = append(winners, i)
+	}
+	if len(winners) != 1 {
+		t.Fatalf("%d InitReference calls saved, want exactly 1", len(winners))
+	}
+	got, err := s.Reference(ctx)
+	must(t, err, "Reference")
+	if want := fmt.Sprintf("racer %d", winners[0]); got.Authority != want {
+		t.Errorf("stored reference is %q, want the winner's %q", got.Authority, want)
+	}
+	v1, err := s.ReferenceVersion(ctx)
+	must(t, err, "ReferenceVersion")
+	must(t, s.SaveReference(ctx, sampleReference("qijiang")), "SaveReference")
+	v2, err := s.ReferenceVersion(ctx)
+	must(t, err, "ReferenceVersion")
+	if v1 <= 0 || v2 <= v1 {
+		t.Errorf("versions %d then %d: want positive and growing with each save", v1, v2)
 	}
 }

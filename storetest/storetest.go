@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) dispatcher.Store) {
 		{"CaseIDs", testCaseIDs},
 		{"Tallies", testTallies},
 		{"Reference", testReference},
+		{"InitReference", testInitReference},
 		{"Accounts", testAccounts},
 		{"Tokens", testTokens},
 		{"APIKeys", testAPIKeys},

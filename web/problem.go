@@ -21,11 +21,12 @@ type problem struct {
 // writeError answers with a problem document; only internal errors are logged with detail.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status := httperr.Status(err)
-	if status >= 500 {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	}
-	if status == http.StatusServiceUnavailable {
+	switch {
+	case status == http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "2")
+		s.log.Debug("request refused while a dependency is down", "path", r.URL.Path, "err", err)
+	case status >= 500:
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	code := dispatcher.ErrorCode(err)
 	p := problem{Type: "https://cityhub.invalid/problems/" + code, Title: http.StatusText(status),

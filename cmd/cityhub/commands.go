@@ -25,7 +25,7 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	store, err := openStore(cfg)
+	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -45,7 +45,12 @@ func importReference(ctx context.Context, store dispatcher.Store, ref *dispatche
 	if err := store.SaveReference(ctx, ref); err != nil {
 		return 0, err
 	}
-	svc, err := newService(ctx, store, Config{}, slog.Default())
+	return importAccounts(ctx, store, ref, password)
+}
+
+// importAccounts creates or updates the accounts of the reference data's people.
+func importAccounts(ctx context.Context, store dispatcher.Store, ref *dispatcher.Reference, password string) (int, error) {
+	svc, err := newService(ctx, store, Config{}, slog.Default(), nil)
 	if err != nil {
 		return 0, err
 	}
@@ -114,7 +119,7 @@ func runAudit(ctx context.Context, args []string, stdout io.Writer) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	store, err := openStore(cfg)
+	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -128,12 +133,12 @@ func runAudit(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func withService(ctx context.Context, cfg Config, fn func(*dispatcher.Service) error) error {
-	store, err := openStore(cfg)
+	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	svc, err := newService(ctx, store, cfg, slog.Default())
+	svc, err := newService(ctx, store, cfg, slog.Default(), nil)
 	if err != nil {
 		return err
 	}

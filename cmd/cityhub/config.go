@@ -7,16 +7,22 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Config is what every subcommand may be told, from flags or the environment.
 type Config struct {
-	Addr           string // HTTP listen address
-	DataDir        string // where the SQLite file and other local state live
-	DB             string // store DSN: a SQLite path or sqlite:// URL (postgres:// later)
-	Demo           bool   // load the Qijiang demo data and accounts into an empty store
-	ManualDispatch bool   // leave reports in "received" for the centre to register by hand
-	DemoPassword   string // password for the demo accounts; generated when empty
+	Addr        string // HTTP listen address
+	DataDir     string // where the SQLite file and other local state live
+	DB          string // store DSN: postgres://... or a SQLite path / sqlite:// URL
+	Redis       string // redis://... shared by every instance; "" for in-process
+	RedisPrefix string // namespace of every Redis key and channel
+	Open311Rate int    // Open311 reports per api key per minute; 0 for no cap
+	// RefreshInterval is how often an instance checks whether the shared reference data changed.
+	RefreshInterval time.Duration
+	Demo            bool   // load the Qijiang demo data and accounts into an empty store
+	ManualDispatch  bool   // leave reports in "received" for the centre to register by hand
+	DemoPassword    string // password for the demo accounts; generated when empty
 }
 
 // flagSet declares the common flags with their environment defaults.
@@ -51,6 +57,10 @@ func envOr(key, def string) string {
 	return def
 }
 
+func (c Config) isPostgres() bool {
+	return strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://")
+}
+
 // sqlitePath resolves the store DSN to a SQLite file path, creating the data directory.
 func (c Config) sqlitePath() (string, error) {
 	dsn := c.DB
@@ -65,7 +75,7 @@ func (c Config) sqlitePath() (string, error) {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		return strings.TrimPrefix(dsn, "sqlite:"), nil
 	case strings.Contains(dsn, "://"):
-		return "", fmt.Errorf("unsupported store DSN %q (this build knows SQLite)", redact(dsn))
+		return "", fmt.Errorf("unsupported store DSN %q (use postgres://... or a SQLite file path)", redact(dsn))
 	}
 	return dsn, nil
 }

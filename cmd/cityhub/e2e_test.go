@@ -15,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"cityhub/dispatcher"
+	"cityhub/internal/teststore"
 )
 
 type hub struct {
@@ -26,7 +27,17 @@ type hub struct {
 // startHub runs a whole hub in-process on port 0 with a temporary data directory and demo data.
 func startHub(t *testing.T) *hub {
 	t.Helper()
-	m := &Main{Config: Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Demo: true, DemoPassword: "secret-pw"}}
+	dsn := ""
+	if teststore.Kind() == "postgres" {
+		dsn = teststore.DSN(t)
+	}
+	return startHubOn(t, dsn)
+}
+
+// startHubOn runs a hub on the given store DSN ("" for SQLite in the data directory).
+func startHubOn(t *testing.T, dsn string) *hub {
+	t.Helper()
+	m := &Main{Config: Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), DB: dsn, Demo: true, DemoPassword: "secret-pw"}}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -5,8 +5,9 @@
 //	cityhub apikey create [--data DIR] [--db DSN] --name NAME
 //	cityhub token create  [--data DIR] [--db DSN] --login LOGIN
 //	cityhub audit verify  [--data DIR] [--db DSN]
+//	cityhub migrate --from DSN --to DSN
 //
-// Flags fall back to CITYHUB_ADDR, CITYHUB_DATA and CITYHUB_DB.
+// Flags fall back to CITYHUB_ADDR, CITYHUB_DATA, CITYHUB_DB and CITYHUB_REDIS.
 package main
 
 import (
@@ -39,11 +40,12 @@ type usageError struct{ msg string }
 func (e usageError) Error() string { return e.msg }
 
 const usage = `usage:
-  cityhub serve [--addr HOST:PORT] [--data DIR] [--db DSN] [--demo] [--manual-dispatch]
+  cityhub serve [--addr HOST:PORT] [--data DIR] [--db DSN] [--redis URL] [--demo] [--manual-dispatch]
   cityhub import [--data DIR] [--db DSN] FOLDER
   cityhub apikey create [--data DIR] [--db DSN] --name NAME
   cityhub token create [--data DIR] [--db DSN] --login LOGIN
-  cityhub audit verify [--data DIR] [--db DSN]`
+  cityhub audit verify [--data DIR] [--db DSN]
+  cityhub migrate --from DSN --to DSN`
 
 // run dispatches a subcommand; stdout carries only what the command is asked to print.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -63,6 +65,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runSub(ctx, args[1:], "create", runToken, stdout)
 	case "audit":
 		return runSub(ctx, args[1:], "verify", runAudit, stdout)
+	case "migrate":
+		return runMigrate(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"cityhub/dispatcher"
+	"cityhub/geo"
 	"cityhub/intake/open311"
 	"cityhub/refdata"
 	"cityhub/web"
@@ -27,12 +28,58 @@ type Main struct {
 	Log    *slog.Logger
 
 	store  dispatcher.Store
+	shared *sharedParts
 	svc    *dispatcher.Service
 	hub    *stream.Hub
 	srv    *http.Server
 	ln     net.Listener
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	closed sync.Once
+
+	refVersion int64 // the reference data version the service runs on
+}
+
+// watchReference reloads the reference data (units, categories, calendar, jurisdictions) when
+// another instance or an import changed it in the shared store.
+func (m *Main) watchReference(ctx context.Context) {
+	every := m.Config.RefreshInterval
+	if every <= 0 {
+		every = 10 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := m.reloadReference(ctx); err != nil && ctx.Err() == nil {
+				m.Log.Warn("reference data reload", "err", err)
+			}
+		}
+	}
+}
+
+func (m *Main) reloadReference(ctx context.Context) error {
+	v, err := m.store.ReferenceVersion(ctx)
+	if err != nil || v == m.refVersion {
+		return err
+	}
+	ref, err := m.store.Reference(ctx)
+	if err != nil {
+		return err
+	}
+	router, err := geo.NewRouter(ref)
+	if err != nil {
+		return err
+	}
+	if err := m.svc.Reconfigure(ref, router); err != nil {
+		return err
+	}
+	m.refVersion = v
+	m.Log.Info("reference data reloaded", "version", v)
+	return nil
 }
 
 // ParseFlags reads serve's flags and environment.
@@ -41,6 +88,9 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.Addr, "addr", envOr("CITYHUB_ADDR", "127.0.0.1:8080"), "listen address")
 	fs.BoolVar(&m.Config.Demo, "demo", false, "load the Qijiang demo data into an empty store")
 	fs.BoolVar(&m.Config.ManualDispatch, "manual-dispatch", false, "do not register and dispatch reports automatically")
+	fs.StringVar(&m.Config.Redis, "redis", os.Getenv("CITYHUB_REDIS"), "Redis URL shared by every instance (redis://host:port/db)")
+	fs.StringVar(&m.Config.RedisPrefix, "redis-prefix", envOr("CITYHUB_REDIS_PREFIX", "cityhub"), "namespace of the hub's Redis keys")
+	fs.IntVar(&m.Config.Open311Rate, "open311-rate", 600, "Open311 reports accepted per api key per minute (0: no cap)")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -60,13 +110,19 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Out == nil {
 		m.Out = io.Discard
 	}
-	if m.store, err = openStore(m.Config); err != nil {
+	if m.store, err = openStore(ctx, m.Config); err != nil {
+		return err
+	}
+	if m.shared, err = openShared(ctx, m.Config, m.Log); err != nil {
 		return err
 	}
 	if err := m.loadDemo(ctx); err != nil {
 		return err
 	}
-	if m.svc, err = newService(ctx, m.store, m.Config, m.Log); err != nil {
+	if m.refVersion, err = m.store.ReferenceVersion(ctx); err != nil {
+		return err
+	}
+	if m.svc, err = newService(ctx, m.store, m.Config, m.Log, m.shared); err != nil {
 		return err
 	}
 	return m.start()
@@ -83,8 +139,11 @@ func (m *Main) start() error {
 	m.hub = stream.NewHub(m.store, m.svc.Bus(), stream.Options{Logger: m.Log})
 	m.goRun(func() { m.hub.Run(bg) })
 	m.goRun(func() { m.svc.RunScheduler(bg, time.Second) })
-	server := web.New(web.Config{Service: m.svc, Hub: m.hub, Logger: m.Log, Health: m.store.Ping,
-		Open311: open311.NewHandler(m.svc, open311.Options{BaseURL: "http://" + ln.Addr().String(), Logger: m.Log})})
+	m.goRun(func() { m.watchReference(bg) })
+	server := web.New(web.Config{Service: m.svc, Hub: m.hub, Logger: m.Log, Health: m.health,
+		Limiter: m.shared.limits,
+		Open311: open311.NewHandler(m.svc, open311.Options{BaseURL: "http://" + ln.Addr().String(), Logger: m.Log,
+			Limiter: m.shared.limits, PostsPerMinute: m.Config.Open311Rate})})
 	m.srv = &http.Server{Handler: server.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	m.goRun(func() {
 		if err := m.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -111,7 +170,12 @@ func (m *Main) Service() *dispatcher.Service { return m.svc }
 
 // Close stops serving: new requests are refused, running ones get a few seconds to finish, then
 // the streams, the scheduler and the store close.
-func (m *Main) Close() error {
+func (m *Main) Close() (err error) {
+	m.closed.Do(func() { err = m.close() })
+	return err
+}
+
+func (m *Main) close() error {
 	if m.srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = m.srv.Shutdown(ctx)
@@ -124,31 +188,52 @@ func (m *Main) Close() error {
 		m.cancel()
 	}
 	m.wg.Wait()
+	if m.shared != nil {
+		_ = m.shared.closeFn()
+	}
 	if m.store != nil {
 		return m.store.Close()
 	}
 	return nil
 }
 
-// loadDemo fills an empty store with the Qijiang data and demo accounts, once.
+// health is what /healthz reports: the store must answer; a Redis that is down degrades the hub
+// (consoles fall back to polling the store) but does not stop it.
+func (m *Main) health(ctx context.Context) web.Health {
+	h := web.Health{Components: map[string]string{"store": "ok"}}
+	if err := m.store.Ping(ctx); err != nil {
+		h.Components["store"] = dispatcher.ErrorMessage(err)
+		h.Down = true
+	}
+	if m.shared.health != nil {
+		h.Components["redis"] = "ok"
+		if err := m.shared.health(ctx); err != nil {
+			h.Components["redis"] = dispatcher.ErrorMessage(err) + "; consoles poll the store"
+			h.Degraded = true
+		}
+	}
+	return h
+}
+
+// loadDemo fills an empty store with the Qijiang data and demo accounts, once: of several
+// instances started together on one empty database, only the one whose InitReference wins loads.
 func (m *Main) loadDemo(ctx context.Context) error {
 	if !m.Config.Demo {
 		return nil
 	}
-	if _, err := m.store.Reference(ctx); err == nil {
-		return nil
-	} else if dispatcher.ErrorCode(err) != dispatcher.ENotFound {
-		return err
-	}
 	ref, err := refdata.Qijiang()
 	if err != nil {
+		return err
+	}
+	created, err := m.store.InitReference(ctx, ref)
+	if err != nil || !created {
 		return err
 	}
 	password, generated := m.Config.DemoPassword, false
 	if password == "" {
 		password, generated = dispatcher.NewSecret(9), true
 	}
-	n, err := importReference(ctx, m.store, ref, password)
+	n, err := importAccounts(ctx, m.store, ref, password)
 	if err != nil {
 		return err
 	}

@@ -7,11 +7,17 @@ import (
 
 	"cityhub/dispatcher"
 	"cityhub/geo"
+	"cityhub/postgres"
+	"cityhub/redis"
 	"cityhub/sqlite"
 )
 
-// openStore opens the store the configuration names.
-func openStore(cfg Config) (dispatcher.Store, error) {
+// openStore opens the store the configuration names: PostgreSQL for a postgres:// DSN, otherwise
+// a SQLite file.
+func openStore(ctx context.Context, cfg Config) (dispatcher.Store, error) {
+	if cfg.isPostgres() {
+		return postgres.Open(ctx, cfg.DB)
+	}
 	path, err := cfg.sqlitePath()
 	if err != nil {
 		return nil, err
@@ -19,8 +25,31 @@ func openStore(cfg Config) (dispatcher.Store, error) {
 	return sqlite.Open(path)
 }
 
+// sharedParts are what instances share through Redis when it is configured: the doorbell, the
+// rate limits and the de-duplication windows; otherwise in-process equivalents.
+type sharedParts struct {
+	bus     dispatcher.Bus
+	limits  dispatcher.Limiter
+	dedup   dispatcher.Deduper
+	health  func(ctx context.Context) error // nil when nothing can fail
+	closeFn func() error
+}
+
+func openShared(ctx context.Context, cfg Config, log *slog.Logger) (*sharedParts, error) {
+	if cfg.Redis == "" {
+		mem := dispatcher.NewMemoryLimits(nil)
+		return &sharedParts{bus: dispatcher.NewLocalBus(), limits: mem, dedup: mem, closeFn: func() error { return nil }}, nil
+	}
+	c, err := redis.Open(ctx, cfg.Redis, cfg.RedisPrefix, log)
+	if err != nil {
+		return nil, fmt.Errorf("redis: %w", err)
+	}
+	return &sharedParts{bus: c, limits: c, dedup: c, health: c.Ping, closeFn: c.Close}, nil
+}
+
 // newService builds the router and the service on a store that holds reference data.
-func newService(ctx context.Context, store dispatcher.Store, cfg Config, log *slog.Logger) (*dispatcher.Service, error) {
+// shared may be nil (one-shot commands): in-process parts are used.
+func newService(ctx context.Context, store dispatcher.Store, cfg Config, log *slog.Logger, shared *sharedParts) (*dispatcher.Service, error) {
 	ref, err := store.Reference(ctx)
 	if dispatcher.ErrorCode(err) == dispatcher.ENotFound {
 		return nil, fmt.Errorf("the store holds no reference data: run `cityhub import FOLDER` or `cityhub serve --demo`")
@@ -33,5 +62,19 @@ func newService(ctx context.Context, store dispatcher.Store, cfg Config, log *sl
 		return nil, fmt.Errorf("jurisdictions: %w", err)
 	}
 	return dispatcher.NewService(dispatcher.Config{Store: store, Router: router, Reference: ref,
-		Logger: log, ManualDispatch: cfg.ManualDispatch})
+		Logger: log, ManualDispatch: cfg.ManualDispatch, Bus: shared.busOrNil(), Deduper: shared.dedupOrNil()})
+}
+
+func (p *sharedParts) busOrNil() dispatcher.Bus {
+	if p == nil {
+		return nil
+	}
+	return p.bus
+}
+
+func (p *sharedParts) dedupOrNil() dispatcher.Deduper {
+	if p == nil {
+		return nil
+	}
+	return p.dedup
 }

@@ -1,10 +1,12 @@
-// Command loadtest measures Open311 POST throughput and latency against a real cityhub process.
+// Command loadtest measures Open311 POST throughput and latency against real cityhub processes.
 //
-// It builds nothing: it runs bin/cityhub (make build) on a temporary data directory and a free
-// loopback port, creates an api key, then sends a bounded number of reports from a few concurrent
+// It builds nothing: it runs bin/cityhub (make build) on a temporary data directory and free
+// loopback ports, creates an api key, then sends a bounded number of reports from a few concurrent
 // clients to random points inside the district and prints throughput and latency percentiles.
+// With -instances 2 (PostgreSQL and Redis), it then files reports through the first instance at a
+// steady rate and measures how long each takes to reach a console on the second.
 //
-//	go run ./cmd/loadtest [-bin bin/cityhub] [-n 20000] [-c 32] [-db DSN]
+//	go run ./cmd/loadtest [-bin bin/cityhub] [-n 20000] [-c 32] [-db DSN] [-redis URL] [-instances N]
 package main
 
 import (
@@ -33,35 +35,59 @@ func main() {
 	total := flag.Int("n", 20000, "reports to send")
 	workers := flag.Int("c", 32, "concurrent clients")
 	dsn := flag.String("db", "", "store DSN (default: SQLite in a temporary directory)")
+	redisURL := flag.String("redis", "", "Redis URL shared by the instances")
+	instances := flag.Int("instances", 1, "hub processes sharing the store (needs -db postgres://)")
+	deliveries := flag.Int("deliveries", 1000, "reports timed from one instance to a console on another")
 	flag.Parse()
-	if err := run(*bin, *total, *workers, *dsn); err != nil {
+	cfg := setup{bin: *bin, dsn: *dsn, redis: *redisURL, instances: *instances}
+	if err := run(cfg, *total, *workers, *deliveries); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin string, total, workers int, dsn string) error {
+type setup struct {
+	bin, dsn, redis string
+	instances       int
+}
+
+func run(cfg setup, total, workers, deliveries int) error {
 	dir, err := os.MkdirTemp("", "cityhub-load-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	addr, err := freeAddr()
+	var addrs []string
+	for i := 0; i < cfg.instances; i++ {
+		addr, err := freeAddr()
+		if err != nil {
+			return err
+		}
+		stop, err := startHub(cfg, filepath.Join(dir, fmt.Sprint(i)), addr)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		addrs = append(addrs, addr)
+	}
+	key, err := apiKey(cfg.bin, filepath.Join(dir, "0"), cfg.dsn)
 	if err != nil {
 		return err
 	}
-	stop, err := startHub(bin, dir, addr, dsn)
-	if err != nil {
-		return err
+	lat, elapsed, failed := fire(endpoints(addrs), key, total, workers)
+	report(total, workers, len(addrs), lat, elapsed, failed)
+	if len(addrs) > 1 && deliveries > 0 {
+		return measureDelivery(addrs[0], addrs[len(addrs)-1], key, deliveries)
 	}
-	defer stop()
-	key, err := apiKey(bin, dir, dsn)
-	if err != nil {
-		return err
-	}
-	lat, elapsed, failed := fire("http://"+addr+"/open311/v2/requests.json", key, total, workers)
-	report(total, workers, lat, elapsed, failed)
 	return nil
+}
+
+func endpoints(addrs []string) []string {
+	var out []string
+	for _, a := range addrs {
+		out = append(out, "http://"+a+"/open311/v2/requests.json")
+	}
+	return out
 }
 
 func freeAddr() (string, error) {
@@ -73,13 +99,16 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-func startHub(bin, dir, addr, dsn string) (func(), error) {
+func startHub(cfg setup, dir, addr string) (func(), error) {
 	// The per-key cap (600/min by default) is lifted: this measures capacity, from one key.
 	args := []string{"serve", "--demo", "--data", dir, "--addr", addr, "--open311-rate", "0"}
-	if dsn != "" {
-		args = append(args, "--db", dsn)
+	if cfg.dsn != "" {
+		args = append(args, "--db", cfg.dsn)
 	}
-	cmd := exec.Command(bin, args...)
+	if cfg.redis != "" {
+		args = append(args, "--redis", cfg.redis, "--redis-prefix", "cityhub-load-"+filepath.Base(filepath.Dir(dir)))
+	}
+	cmd := exec.Command(cfg.bin, args...)
 	cmd.Env = append(os.Environ(), "CITYHUB_DEMO_PASSWORD=load-test", "CITYHUB_LOG_LEVEL=warn")
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -125,8 +154,9 @@ func form(key string, rng *rand.Rand) url.Values {
 	}
 }
 
-// fire sends total reports from workers clients and returns every success's latency.
-func fire(endpoint, key string, total, workers int) ([]time.Duration, time.Duration, int64) {
+// fire sends total reports from workers clients, spread over the endpoints, and returns every
+// success's latency.
+func fire(endpoints []string, key string, total, workers int) ([]time.Duration, time.Duration, int64) {
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
 	var next, failed atomic.Int64
 	var mu sync.Mutex
@@ -139,6 +169,7 @@ func fire(endpoint, key string, total, workers int) ([]time.Duration, time.Durat
 		wg.Add(1)
 		go func(seed uint64) {
 			defer wg.Done()
+			endpoint := endpoints[int(seed)%len(endpoints)]
 			rng := rand.New(rand.NewPCG(seed, 7))
 			var mine []time.Duration
 			for next.Add(1) <= int64(total) && ctx.Err() == nil {
@@ -164,17 +195,22 @@ func fire(endpoint, key string, total, workers int) ([]time.Duration, time.Durat
 	return all, time.Since(start), failed.Load()
 }
 
-func report(total, workers int, lat []time.Duration, elapsed time.Duration, failed int64) {
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	pct := func(p float64) time.Duration {
-		if len(lat) == 0 {
-			return 0
-		}
-		return lat[int(p*float64(len(lat)-1))]
-	}
-	fmt.Printf("Open311 POST /requests.json: %d reports, %d clients, %s\n", total, workers, filepath.Base(os.Args[0]))
+func report(total, workers, instances int, lat []time.Duration, elapsed time.Duration, failed int64) {
+	pct := percentiles(lat)
+	fmt.Printf("Open311 POST /requests.json: %d reports, %d clients, %d instance(s)\n", total, workers, instances)
 	fmt.Printf("  succeeded %d, failed %d, elapsed %.2fs\n", len(lat), failed, elapsed.Seconds())
 	fmt.Printf("  throughput %.0f reports/s\n", float64(len(lat))/elapsed.Seconds())
 	fmt.Printf("  latency p50 %v  p90 %v  p99 %v  max %v\n", pct(.5).Round(time.Microsecond),
 		pct(.9).Round(time.Microsecond), pct(.99).Round(time.Microsecond), pct(1).Round(time.Microsecond))
+}
+
+// percentiles sorts d and returns a function giving its p-quantile.
+func percentiles(d []time.Duration) func(float64) time.Duration {
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	return func(p float64) time.Duration {
+		if len(d) == 0 {
+			return 0
+		}
+		return d[int(p*float64(len(d)-1))]
+	}
 }

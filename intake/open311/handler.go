@@ -456,7 +456,12 @@ func (h *handler) fail(w http.ResponseWriter, format string, err error) {
 	if status == http.StatusUnauthorized {
 		status = http.StatusForbidden // Open311 has no 401: a bad api_key is 403
 	}
-	if status >= 500 {
+	switch {
+	case status == http.StatusServiceUnavailable:
+		// A dependency is down: /healthz and the store's own log say so; the client retries.
+		w.Header().Set("Retry-After", "2")
+		h.log.Debug("open311: request refused while a dependency is down", "err", err)
+	case status >= 500:
 		h.log.Error("open311: request failed", "err", err)
 	}
 	field := openField(dispatcher.ErrorField(err))

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,8 +16,8 @@ import (
 
 	"cityhub/dispatcher"
 	"cityhub/geo"
+	"cityhub/internal/teststore"
 	"cityhub/refdata"
-	"cityhub/sqlite"
 )
 
 const testBase = "https://hub.example.cn/open311/v2"
@@ -84,11 +83,7 @@ type fixture struct {
 func newFixture(t *testing.T, manual bool) *fixture {
 	t.Helper()
 	ref, router := qijiang(t)
-	store, err := sqlite.Open(filepath.Join(t.TempDir(), "hub.db"))
-	if err != nil {
-		t.Fatalf("sqlite.Open: %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := teststore.Open(t)
 	clk := &clock{t: mustTime(t, "2026-11-24T10:00:00+08:00")} // a Tuesday, in working hours
 	svc, err := dispatcher.NewService(dispatcher.Config{Store: store, Router: router, Reference: ref,
 		Now: clk.Now, ManualDispatch: manual, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"cityhub/dispatcher"
+)
+
+// runMigrate copies a district from one store to another (typically SQLite to PostgreSQL),
+// keeping case numbers, event ids and hash chains, then verifies the copy's chains.
+func runMigrate(ctx context.Context, args []string, stdout io.Writer) error {
+	var from, to string
+	var cfg Config
+	fs := flagSet("migrate", &cfg)
+	fs.StringVar(&from, "from", "", "source store DSN")
+	fs.StringVar(&to, "to", "", "target store DSN (must be empty)")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if from == "" || to == "" {
+		return usageError{"migrate: --from and --to are required\n" + usage}
+	}
+	src, err := openStore(ctx, Config{DB: from, DataDir: cfg.DataDir})
+	if err != nil {
+		return fmt.Errorf("source: %w", err)
+	}
+	defer src.Close()
+	dst, err := openStore(ctx, Config{DB: to, DataDir: cfg.DataDir})
+	if err != nil {
+		return fmt.Errorf("target: %w", err)
+	}
+	defer dst.Close()
+	start := time.Now()
+	n, err := copyDistrict(ctx, src, dst, stdout)
+	if err != nil {
+		return err
+	}
+	cases, events, err := dispatcher.AuditStore(ctx, dst)
+	if err != nil {
+		return fmt.Errorf("the copy does not verify: %w", err)
+	}
+	fmt.Fprintf(stdout, "migrated %d cases, %d events in %s; audit of the copy: ok\n", n, events, time.Since(start).Round(time.Millisecond))
+	_ = cases
+	return nil
+}
+
+// copyDistrict copies reference data, accounts, api keys, cases with their events, and tallies.
+func copyDistrict(ctx context.Context, src, dst dispatcher.Store, progress io.Writer) (int, error) {
+	exp, ok1 := src.(dispatcher.Exporter)
+	imp, ok2 := dst.(dispatcher.Importer)
+	if !ok1 || !ok2 {
+		return 0, fmt.Errorf("this pair of stores cannot copy a district (the source must export, the target import)")
+	}
+	if err := requireEmpty(ctx, dst); err != nil {
+		return 0, err
+	}
+	if err := copyReferenceAndAccounts(ctx, src, dst, exp); err != nil {
+		return 0, err
+	}
+	n, err := copyCases(ctx, src, imp, progress)
+	if err != nil {
+		return n, err
+	}
+	if err := copyTallies(ctx, exp, imp); err != nil {
+		return n, err
+	}
+	return n, imp.FinishImport(ctx)
+}
+
+func requireEmpty(ctx context.Context, dst dispatcher.Store) error {
+	if _, err := dst.Reference(ctx); dispatcher.ErrorCode(err) != dispatcher.ENotFound {
+		if err != nil {
+			return fmt.Errorf("target: %w", err)
+		}
+		return fmt.Errorf("the target store is not empty: it already holds reference data")
+	}
+	ids, err := dst.CaseIDs(ctx, 0, 1)
+	if err != nil {
+		return fmt.Errorf("target: %w", err)
+	}
+	if len(ids) > 0 {
+		return fmt.Errorf("the target store is not empty: it already holds cases")
+	}
+	return nil
+}
+
+func copyReferenceAndAccounts(ctx context.Context, src, dst dispatcher.Store, exp dispatcher.Exporter) error {
+	ref, err := src.Reference(ctx)
+	if err != nil {
+		return fmt.Errorf("source reference data: %w", err)
+	}
+	if err := dst.SaveReference(ctx, ref); err != nil {
+		return err
+	}
+	accounts, err := src.Accounts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range accounts {
+		if err := dst.PutAccount(ctx, a); err != nil {
+			return err
+		}
+	}
+	keys, err := exp.APIKeys(ctx)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := dst.PutAPIKey(ctx, *k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// copyCases pages through the source's cases in id order, 500 at a time.
+func copyCases(ctx context.Context, src dispatcher.Store, imp dispatcher.Importer, progress io.Writer) (int, error) {
+	var after int64
+	total := 0
+	for {
+		ids, err := src.CaseIDs(ctx, after, 500)
+		if err != nil || len(ids) == 0 {
+			return total, err
+		}
+		cases, events, err := readCases(ctx, src, ids)
+		if err != nil {
+			return total, err
+		}
+		if err := imp.ImportCases(ctx, cases, events); err != nil {
+			return total, err
+		}
+		total += len(ids)
+		after = ids[len(ids)-1]
+		if total%10000 < len(ids) {
+			fmt.Fprintf(progress, "copied %d cases\n", total)
+		}
+	}
+}
+
+func readCases(ctx context.Context, src dispatcher.Store, ids []int64) ([]*dispatcher.Case, [][]*dispatcher.Event, error) {
+	cases := make([]*dispatcher.Case, 0, len(ids))
+	events := make([][]*dispatcher.Event, 0, len(ids))
+	for _, id := range ids {
+		c, err := src.Case(ctx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		evs, err := src.CaseEvents(ctx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		cases, events = append(cases, c), append(events, evs)
+	}
+	return cases, events, nil
+}
+
+func copyTallies(ctx context.Context, exp dispatcher.Exporter, imp dispatcher.Importer) error {
+	var batch []dispatcher.TallyRecord
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := imp.ImportTallies(ctx, batch)
+		batch = batch[:0]
+		return err
+	}
+	err := exp.ExportTallies(ctx, func(r dispatcher.TallyRecord) error {
+		batch = append(batch, r)
+		if len(batch) >= 5000 {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}

@@ -1,0 +1,400 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"cityhub/dispatcher"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Event ids.
+//
+// The contract: event ids increase store-wide, and a reader that resumes after the last id it
+// saw never misses an event. With many connections (and many hub instances) writing at once, a
+// plain sequence breaks the second half: transaction A draws id 10, B draws 11, B commits, a
+// reader sees 11 and resumes after it, then A commits 10, which that reader never sees.
+//
+// The scheme has two halves. This file is the writers' half; events.go has the readers'.
+//
+// Writers. Every transaction that writes events begins (before any other statement that could
+// give it a transaction id) with one pipelined round trip: BEGIN, then four statements:
+//
+//  1. pg_advisory_lock(lockSpace, lockEventIDs): a session lock, the same for every writer;
+//  2. pg_current_xact_id() (this assigns the transaction its xid), and nextval(event_ids) for
+//     each of its events (and nextval(case_ids) for a new case);
+//  3. pg_advisory_xact_lock_shared on a key that encodes that xid (regBase..): the writer's
+//     "registration", visible to readers in pg_locks until the transaction ends;
+//  4. pg_advisory_unlock(lockSpace, lockEventIDs).
+//
+// A second round trip sends the writes (one statement) and COMMIT.
+//
+// Transaction ids are handed out by a cluster-wide counter in increasing order. Since writers
+// get their xids and draw their ids while holding the same lock, for two writers A and B:
+// A's ids < B's ids  <=>  A held the lock first  <=>  xid(A) < xid(B), and A registered before B
+// took the lock. So id order is xid order, whatever order the transactions commit in.
+//
+// The lock is released at statement 4, not at commit: it covers a few microseconds of server
+// time and no network round trip, writers spend the rest of their transaction (the writes, the
+// commit and its WAL flush) in parallel, and PostgreSQL's group commit still works. It is a
+// session lock because a transaction lock would last until commit; so it must be released on
+// every path: statement 4 in the normal case, an explicit unlock after a failure in between (the
+// server skips the rest of a pipeline after an error), and closing the connection if even that
+// fails (the server releases a dead session's locks). A session that vanishes while holding it
+// is ended by idle_in_transaction_session_timeout (store.go).
+//
+// Every events row records its transaction's xid (events.xid).
+
+// regBase is the first int4 of the registration keys: (regBase + the xid's epoch, the low 32 bits
+// of the xid as an int4), which pg_locks shows as classid and objid. regBase is "XID\0"; the
+// range regBase..regBase+255 is reserved for them.
+const regBase = 0x58494400
+
+const (
+	sqlLock     = "SELECT pg_advisory_lock($1, $2)"
+	sqlUnlock   = "SELECT pg_advisory_unlock($1, $2)"
+	sqlRegister = `SELECT pg_advisory_xact_lock_shared(($1 + (x >> 32))::int4, x::bit(32)::int4)
+		FROM (SELECT pg_current_xact_id()::text::bigint AS x) AS current`
+	sqlDraw = `SELECT pg_current_xact_id(),
+		ARRAY(SELECT nextval('event_ids') FROM generate_series(1, $1::int)),
+		CASE WHEN $2::bool THEN nextval('case_ids') ELSE 0 END`
+)
+
+// drawn is what a write transaction drew: its event ids (ascending), the id of a new case (0 if
+// none was asked for), and the tally slot it holds until it ends.
+type drawn struct {
+	eventIDs []int64
+	caseID   int64
+	slot     int16
+}
+
+// begin sends BEGIN, then draws n event ids (and a case id if newCase), under the event-id lock
+// when n > 0, as described above.
+func begin(ctx context.Context, conn *pgx.Conn, n int, newCase bool) (d drawn, err error) {
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	if n > 0 {
+		b.Queue(sqlLock, lockSpace, lockEventIDs)
+		b.Queue(sqlDraw, n, newCase)
+		b.Queue(sqlRegister, regBase)
+		b.Queue(sqlUnlock, lockSpace, lockEventIDs)
+	} else if newCase {
+		b.Queue("SELECT nextval('case_ids')")
+	}
+	br := conn.SendBatch(ctx, b)
+	defer func() {
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	if _, err := br.Exec(); err != nil {
+		return d, err
+	}
+	if n == 0 {
+		if newCase {
+			err = br.QueryRow().Scan(&d.caseID)
+		}
+		return d, err
+	}
+	var unlocked bool
+	if _, err := br.Exec(); err != nil {
+		return d, err
+	}
+	if err := br.QueryRow().Scan(nil, &d.eventIDs, &d.caseID); err != nil {
+		return d, err
+	}
+	if _, err := br.Exec(); err != nil {
+		return d, err
+	}
+	if err := br.QueryRow().Scan(&unlocked); err != nil {
+		return d, err
+	}
+	if !unlocked {
+		return d, errors.New("postgres: the event id lock was not held")
+	}
+	slices.Sort(d.eventIDs)
+	return d, nil
+}
+
+// cleanUp makes sure that the connection of a failed write goes back to the pool idle and
+// without the event-id lock: it rolls back and unlocks (a no-op if the lock is not held) or, if
+// that fails, closes the connection, which the pool then discards (and the server releases what
+// the session held).
+func cleanUp(conn *pgx.Conn) {
+	if conn.IsClosed() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	b := &pgx.Batch{}
+	b.Queue("ROLLBACK")
+	b.Queue("SELECT pg_advisory_unlock_all()")
+	if err := conn.SendBatch(ctx, b).Close(); err != nil || conn.PgConn().TxStatus() != 'I' {
+		_ = conn.Close(ctx)
+	}
+}
+
+// maxAttempts bounds how often a write that lost a deadlock or a serialization check is retried.
+const maxAttempts = 3
+
+// write runs a write transaction: it draws n event ids (and a case id if newCase), runs the one
+// statement stmt builds from them, which returns one number, and commits. It returns that number
+// (1 for a write that found its row, 0 for one that did not: then nothing was written). A write
+// that lost a deadlock is retried with new ids, so stmt must not change anything of the
+// caller's.
+func (s *Store) write(ctx context.Context, what string, n int, newCase bool,
+	stmt func(d drawn) (string, []any, error)) (int64, error) {
+	if err := s.usable(); err != nil {
+		return 0, err
+	}
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	var found int64
+	var err error
+	for range maxAttempts {
+		found, err = s.writeOnce(ctx, n, newCase, stmt)
+		if code := pgCode(err); code != "40P01" && code != "40001" {
+			break
+		}
+	}
+	return found, s.storeErr(err, what)
+}
+
+func (s *Store) writeOnce(ctx context.Context, n int, newCase bool,
+	stmt func(d drawn) (string, []any, error)) (found int64, err error) {
+	pc, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer pc.Release()
+	conn := pc.Conn()
+	// The slot goes back after the commit or rollback: until then its rows may be locked.
+	slot, give := s.slots.take()
+	defer give()
+	defer func() {
+		if err != nil {
+			cleanUp(conn)
+		}
+	}()
+	d, err := begin(ctx, conn, n, newCase)
+	if err != nil {
+		return 0, err
+	}
+	d.slot = slot
+	sql, args, err := stmt(d)
+	if err != nil {
+		return 0, err
+	}
+	b := &pgx.Batch{}
+	b.Queue(sql, args...)
+	hook := s.beforeCommit
+	if hook == nil {
+		b.Queue("COMMIT") // in the same round trip; skipped by the server if the write failed
+	}
+	br := conn.SendBatch(ctx, b)
+	err = br.QueryRow().Scan(&found)
+	if err == nil && hook == nil {
+		_, err = br.Exec()
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, err
+	}
+	if hook != nil {
+		hook(ctx)
+		if _, err := conn.Exec(ctx, "COMMIT"); err != nil {
+			return 0, err
+		}
+	}
+	if conn.PgConn().TxStatus() != 'I' {
+		return 0, errors.New("postgres: the transaction did not commit")
+	}
+	return found, nil
+}
+
+// CreateCase inserts c, its events and its tallies in one transaction. c and events are changed
+// (ID, Number, CaseID, Summary.Number) only once the transaction has committed.
+func (s *Store) CreateCase(ctx context.Context, c *dispatcher.Case, events []*dispatcher.Event,
+	tallies []dispatcher.Tally) error {
+	var stored dispatcher.Case
+	var evs []*dispatcher.Event
+	_, err := s.write(ctx, "the case could not be saved", len(events), true, func(d drawn) (string, []any, error) {
+		stored = *c
+		stored.ID, stored.Number = d.caseID, dispatcher.CompleteNumber(c.Number, d.caseID)
+		evs = numberEvents(&stored, events, d.eventIDs)
+		return writeCase(&stored, 0, evs, tallies, d.slot)
+	})
+	if err != nil {
+		return err
+	}
+	c.ID, c.Number = stored.ID, stored.Number
+	copyBack(events, evs)
+	return nil
+}
+
+// UpdateCase writes c if the stored version is still prevVersion, with its new events and
+// tallies, in one transaction.
+func (s *Store) UpdateCase(ctx context.Context, c *dispatcher.Case, prevVersion int64,
+	events []*dispatcher.Event, tallies []dispatcher.Tally) error {
+	var evs []*dispatcher.Event
+	found, err := s.write(ctx, "the case could not be saved", len(events), false, func(d drawn) (string, []any, error) {
+		evs = numberEvents(c, events, d.eventIDs)
+		return writeCase(c, prevVersion, evs, tallies, d.slot)
+	})
+	if err != nil {
+		return err
+	}
+	if found == 0 {
+		return s.staleErr(ctx, c)
+	}
+	copyBack(events, evs)
+	return nil
+}
+
+// staleErr tells why an update matched no row: the case is missing (ENotFound) or was changed by
+// someone else (EConflict).
+func (s *Store) staleErr(ctx context.Context, c *dispatcher.Case) error {
+	var exists bool
+	err := s.query(ctx, "the case could not be saved", func(ctx context.Context, q querier) error {
+		return q.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM cases WHERE id = $1)", c.ID).Scan(&exists)
+	})
+	switch {
+	case err != nil:
+		return err
+	case !exists:
+		return notFound("no case %d", c.ID)
+	}
+	return dispatcher.Errorf(dispatcher.EConflict, "case %s was changed by someone else; reload it", c.Number)
+}
+
+// numberEvents returns copies of events with their ids, case id and number filled in.
+func numberEvents(c *dispatcher.Case, events []*dispatcher.Event, ids []int64) []*dispatcher.Event {
+	out := make([]*dispatcher.Event, len(events))
+	for i, e := range events {
+		cp := *e
+		cp.ID, cp.CaseID, cp.Summary.Number = ids[i], c.ID, c.Number
+		out[i] = &cp
+	}
+	return out
+}
+
+// copyBack hands the fields the store fills in to the caller's events.
+func copyBack(events, stored []*dispatcher.Event) {
+	for i, e := range events {
+		e.ID, e.CaseID, e.Summary.Number = stored[i].ID, stored[i].CaseID, stored[i].Summary.Number
+	}
+}
+
+// params collects the arguments of a statement and names their placeholders.
+type params []any
+
+func (p *params) add(v any) string {
+	*p = append(*p, v)
+	return fmt.Sprintf("$%d", len(*p))
+}
+
+// writeCase is the one statement of a case write, made of data-modifying CTEs: the case row
+// (inserted when prevVersion is 0, else updated if its version is still prevVersion), its units,
+// its events and the tallies with their month rollups. Everything but the case row joins the row
+// written ("written"), so an update that finds a newer version writes nothing at all. It returns
+// the number of case rows written (1 or 0).
+func writeCase(c *dispatcher.Case, prevVersion int64, evs []*dispatcher.Event, tallies []dispatcher.Tally,
+	slot int16) (string, []any, error) {
+	body, err := encode(c)
+	if err != nil {
+		return "", nil, err
+	}
+	var p params
+	var sql strings.Builder
+	id := p.add(c.ID)
+	vals := []string{p.add(c.Number), p.add(string(c.State)), p.add(c.Owner), p.add(c.Unit), p.add(c.Channel),
+		p.add(c.ExternalID), p.add(c.Category), p.add(c.Routing.Jurisdiction), p.add(c.IsOverdue()),
+		p.add(c.CreatedAt), p.add(c.UpdatedAt), p.add(c.NextDue), p.add(c.Version), p.add(body)}
+	owners := p.add(nonNil(c.Owners))
+	if prevVersion == 0 {
+		fmt.Fprintf(&sql, `WITH written AS (
+			INSERT INTO cases (id, %s) VALUES (%s::bigint, %s) RETURNING id)`,
+			caseColumns, id, strings.Join(vals, ", "))
+	} else {
+		set := make([]string, len(vals))
+		for i, col := range strings.Split(caseColumns, ", ") {
+			set[i] = col + " = " + vals[i]
+		}
+		fmt.Fprintf(&sql, `WITH written AS (
+			UPDATE cases SET %s WHERE id = %s AND version = %s RETURNING id),
+		gone AS (
+			DELETE FROM case_units WHERE case_id = (SELECT id FROM written) AND unit <> ALL (%s::text[]))`,
+			strings.Join(set, ", "), id, p.add(prevVersion), owners)
+	}
+	fmt.Fprintf(&sql, `,
+		units AS (
+			INSERT INTO case_units (unit, case_id)
+			SELECT DISTINCT o.unit, w.id FROM unnest(%s::text[]) AS o (unit), written AS w
+			ON CONFLICT DO NOTHING)`, owners)
+	if err := eventsCTE(&sql, &p, evs); err != nil {
+		return "", nil, err
+	}
+	days, months, dayN, monthN := sumTallies(tallies, false)
+	upsertCTE(&sql, &p, "day_counts", "tallies", "day", days, dayN, slot)
+	upsertCTE(&sql, &p, "month_counts", "tally_months", "month", months, monthN, slot)
+	sql.WriteString("\n\tSELECT COUNT(*) FROM written")
+	return sql.String(), p, nil
+}
+
+const caseColumns = "number, state, owner, unit, channel, external_id, category, jurisdiction, " +
+	"overdue, created_at, updated_at, next_due, version, body"
+
+// eventsCTE adds the insert of evs (each with the xid of the writing transaction).
+func eventsCTE(sql *strings.Builder, p *params, evs []*dispatcher.Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(evs))
+	seqs := make([]int64, len(evs))
+	types := make([]string, len(evs))
+	ats := make([]time.Time, len(evs))
+	visible := make([]string, len(evs))
+	bodies := make([]string, len(evs))
+	for i, e := range evs {
+		body, err := encode(e)
+		if err != nil {
+			return err
+		}
+		vis, err := encode(nonNil(e.Visible))
+		if err != nil {
+			return err
+		}
+		ids[i], seqs[i], types[i], ats[i], visible[i], bodies[i] = e.ID, e.Seq, e.Type, e.At, vis, body
+	}
+	fmt.Fprintf(sql, `,
+		new_events AS (
+			INSERT INTO events (id, case_id, seq, type, at, xid, visible, body)
+			SELECT e.id, w.id, e.seq, e.type, e.at, pg_current_xact_id(), e.visible, e.body
+			FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::timestamptz[], %s::text[], %s::text[])
+				AS e (id, seq, type, at, visible, body), written AS w)`,
+		p.add(ids), p.add(seqs), p.add(types), p.add(ats), p.add(visible), p.add(bodies))
+	return nil
+}
+
+// upsertCTE adds the upsert that adds ns to the counters keys of table (in slot).
+func upsertCTE(sql *strings.Builder, p *params, name, table, period string, keys []tallyKey, ns []int64, slot int16) {
+	if len(keys) == 0 {
+		return
+	}
+	fmt.Fprintf(sql, `,
+		%s AS (%s)`, name, upsertSQL(p, table, period, keys, ns, slot, ", written"))
+}
+
+func nonNil(xs []string) []string {
+	if xs == nil {
+		return []string{}
+	}
+	return xs
+}
