@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"sync"
 	"time"
@@ -151,6 +152,7 @@ func (m *Main) start() error {
 		}
 	})
 	m.Log.Info("cityhub serving", "addr", ln.Addr().String(), "district", m.svc.Reference().District)
+	m.startDebug()
 	return nil
 }
 
@@ -257,4 +259,21 @@ func runServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	<-ctx.Done()
 	log.Info("shutting down")
 	return m.Close()
+}
+
+// startDebug serves Go's profiler on CITYHUB_PPROF_ADDR (e.g. 127.0.0.1:6060), for operators
+// measuring a loaded hub; it is never on the public listener.
+func (m *Main) startDebug() {
+	addr := os.Getenv("CITYHUB_PPROF_ADDR")
+	if addr == "" {
+		return
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	go func() {
+		if err := http.ListenAndServe(addr, mux); err != nil {
+			m.Log.Warn("pprof listener", "err", err)
+		}
+	}()
 }

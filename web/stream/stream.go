@@ -69,6 +69,9 @@ type Options struct {
 	PollInterval time.Duration
 	// PageSize is how many events one store read returns at most (default 500).
 	PageSize int
+	// MinReadInterval is the least time between two reads of the store by the hub (default
+	// 10 ms): wake-ups that come faster are taken together.
+	MinReadInterval time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 	// CheckOrigin decides whether a websocket upgrade request is accepted (default SameOrigin).
@@ -78,6 +81,9 @@ type Options struct {
 func (o *Options) defaults() {
 	if o.QueueSize <= 0 {
 		o.QueueSize = 256
+	}
+	if o.MinReadInterval <= 0 {
+		o.MinReadInterval = 10 * time.Millisecond
 	}
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = 10 * time.Second
@@ -210,6 +216,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	close(h.ready)
 	h.log.Debug("stream: hub running", "cursor", h.cursor)
 
+	var last time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -220,7 +227,29 @@ func (h *Hub) Run(ctx context.Context) error {
 			}
 		case <-poll.C:
 		}
+		if !h.settle(ctx, last) {
+			return nil
+		}
+		last = time.Now()
 		h.pump(ctx)
+	}
+}
+
+// settle waits until MinReadInterval has passed since the last read. Under a stream of writes the
+// bus rings for every commit; reading the store once per ring would cost a query per event, while
+// reading at most every few milliseconds takes the events in pages at a small cost in latency.
+func (h *Hub) settle(ctx context.Context, last time.Time) bool {
+	wait := h.opts.MinReadInterval - time.Since(last)
+	if wait <= 0 {
+		return true
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 
