@@ -8,36 +8,13 @@ import (
 
 	"cityhub/dispatcher"
 	"cityhub/geo"
+	"cityhub/internal/testclock"
 	"cityhub/internal/teststore"
 	"cityhub/refdata"
 )
 
 // A point inside 古南街道 (QJ-GN), owned by 古南大队 (QJ-GN-DD).
 var guNan = dispatcher.Point{Lat: 28.95, Lng: 106.60}
-
-// testClock is an injectable clock tests move by hand.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 var (
 	sharedRouterOnce sync.Once
@@ -80,7 +57,7 @@ func at(s string) time.Time {
 type fixture struct {
 	svc   *dispatcher.Service
 	store dispatcher.Store
-	clock *testClock
+	clock *testclock.Clock
 	ctx   context.Context
 }
 
@@ -90,7 +67,7 @@ func newFixture(t testing.TB, manual bool) *fixture {
 	t.Helper()
 	ref, router := qijiang(t)
 	store := teststore.Open(t)
-	clock := &testClock{t: at("2026-11-25 10:00")}
+	clock := testclock.New(at("2026-11-25 10:00"))
 	svc, err := dispatcher.NewService(dispatcher.Config{Store: store, Router: router, Reference: ref,
 		Now: clock.Now, ManualDispatch: manual})
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"cityhub/dispatcher"
 	"cityhub/geo"
+	"cityhub/internal/testclock"
 	"cityhub/postgres/pgtest"
 )
 
@@ -178,18 +179,18 @@ func TestDeadlineMarksOnceAcrossThreeInstances(t *testing.T) {
 		first.do("POST", "/api/v1/complaints", op, map[string]any{"category": "0501", "lat": 28.95, "lng": 106.60}, 201, &out)
 		cases = append(cases, out.Case)
 	}
-	var now atomicTime
+	now := testclock.New(time.Now())
 	var services []*dispatcher.Service
 	for i := 0; i < 3; i++ {
 		h := startInstance(t, dsn, "", "")
-		svc, err := newServiceAt(context.Background(), h.m.store, now.Load)
+		svc, err := newServiceAt(context.Background(), h.m.store, now.Now)
 		if err != nil {
 			t.Fatal(err)
 		}
 		services = append(services, svc)
 	}
 	for _, step := range markTimes(cases) {
-		now.Store(step)
+		now.Set(step)
 		tickTogether(t, services, 5)
 	}
 	for _, c := range cases {
@@ -256,24 +257,6 @@ func markCounts(t *testing.T, h *hub, id int64) map[string]int {
 		count[e.Type+"/"+d.Clock]++
 	}
 	return count
-}
-
-// atomicTime is a clock the test moves while services read it.
-type atomicTime struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (a *atomicTime) Load() time.Time {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.t
-}
-
-func (a *atomicTime) Store(t time.Time) {
-	a.mu.Lock()
-	a.t = t
-	a.mu.Unlock()
 }
 
 func newServiceAt(ctx context.Context, store dispatcher.Store, now func() time.Time) (*dispatcher.Service, error) {

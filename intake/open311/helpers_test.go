@@ -16,6 +16,7 @@ import (
 
 	"cityhub/dispatcher"
 	"cityhub/geo"
+	"cityhub/internal/testclock"
 	"cityhub/internal/teststore"
 	"cityhub/refdata"
 )
@@ -52,30 +53,12 @@ func qijiang(t testing.TB) (*dispatcher.Reference, *geo.Router) {
 	return shared.ref, shared.router
 }
 
-// clock is a settable clock, safe for the race detector.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
 // fixture is a real service on a fresh SQLite database, with the handler mounted as the web server
 // mounts it.
 type fixture struct {
 	t     *testing.T
 	svc   *dispatcher.Service
-	clock *clock
+	clock *testclock.Clock
 	key   string
 	mux   *http.ServeMux
 }
@@ -84,7 +67,7 @@ func newFixture(t *testing.T, manual bool) *fixture {
 	t.Helper()
 	ref, router := qijiang(t)
 	store := teststore.Open(t)
-	clk := &clock{t: mustTime(t, "2026-11-24T10:00:00+08:00")} // a Tuesday, in working hours
+	clk := testclock.New(mustTime(t, "2026-11-24T10:00:00+08:00")) // a Tuesday, in working hours
 	svc, err := dispatcher.NewService(dispatcher.Config{Store: store, Router: router, Reference: ref,
 		Now: clk.Now, ManualDispatch: manual, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
