@@ -50,9 +50,17 @@ func deleteKeys(redisURL, prefix string) {
 // startInstance runs one hub instance on a shared database (and Redis, if redisURL is set).
 func startInstance(t *testing.T, dsn, redisURL, prefix string) *hub {
 	t.Helper()
+	return startInstanceWith(t, dsn, redisURL, prefix, nil)
+}
+
+func startInstanceWith(t *testing.T, dsn, redisURL, prefix string, adjust func(*Config)) *hub {
+	t.Helper()
 	m := &Main{Config: Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), DB: dsn, Redis: redisURL,
 		RedisPrefix: prefix, Demo: true, DemoPassword: "secret-pw", RefreshInterval: 200 * time.Millisecond},
 		Out: &bytes.Buffer{}}
+	if adjust != nil {
+		adjust(&m.Config)
+	}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -289,4 +297,32 @@ func TestReferenceChangeReachesOtherInstances(t *testing.T) {
 		c, ok := b.m.svc.Category(ref.Catalogue.Groups[0].Items[0].Code)
 		return ok && c.Name == "私搭乱建（已更名）"
 	})
+}
+
+// TestLimitsAndRepeatWindowAreShared: with Redis, the Open311 per-key cap counts reports filed
+// through every instance, and a repeat report filed through another instance is still flagged.
+func TestLimitsAndRepeatWindowAreShared(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	prefix := uniquePrefix(t, sharedRedis)
+	a := startInstanceWith(t, dsn, sharedRedis, prefix, func(c *Config) { c.Open311Rate = 3 })
+	b := startInstanceWith(t, dsn, sharedRedis, prefix, func(c *Config) { c.Open311Rate = 3 })
+	key, err := a.m.svc.CreateAPIKey(context.Background(), "shared-cap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _ := a.postOpen311(key, 28.95, 106.60)
+	second, _ := b.postOpen311(key, 28.95, 106.60)
+	if _, status := a.postOpen311(key, 28.95, 106.60); status != http.StatusCreated {
+		t.Fatalf("third report: %d", status)
+	}
+	if _, status := b.postOpen311(key, 28.95, 106.60); status != http.StatusTooManyRequests {
+		t.Errorf("fourth report within the minute, through the other instance: %d, want 429", status)
+	}
+	c, err := b.m.store.CaseByNumber(context.Background(), second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RepeatOf != first {
+		t.Errorf("the repeat filed through B points at %q, want %s (filed through A)", c.RepeatOf, first)
+	}
 }
