@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"cityhub/dispatcher"
+	"cityhub/postgres/pgtest"
 )
 
 var benchStart = time.Date(2026, 11, 27, 1, 30, 15, 123456000, time.UTC)
@@ -59,9 +60,13 @@ func benchCase(i int) (*dispatcher.Case, []*dispatcher.Event, []dispatcher.Tally
 	return c, evs, tallies
 }
 
+// BenchmarkCreateCase and BenchmarkCreateCaseParallel (16 callers per CPU) also report the
+// PostgreSQL CPU per write (cpu_test.go), folding of the tally log included: run them with
+// -benchtime 10000x for a figure of 10,000 writes.
 func BenchmarkCreateCase(b *testing.B) {
 	s := openTest(b)
 	ctx := context.Background()
+	cpu := startCPU(s)
 	i := 0
 	for b.Loop() {
 		c, evs, tallies := benchCase(i)
@@ -70,12 +75,14 @@ func BenchmarkCreateCase(b *testing.B) {
 		}
 		i++
 	}
+	cpu.report(b, i)
 }
 
 func BenchmarkCreateCaseParallel(b *testing.B) {
 	s := openTest(b)
 	ctx := context.Background()
 	b.SetParallelism(16)
+	cpu := startCPU(s)
 	b.RunParallel(func(pb *testing.PB) {
 		i := rand.IntN(1 << 30)
 		for pb.Next() {
@@ -87,31 +94,48 @@ func BenchmarkCreateCaseParallel(b *testing.B) {
 			i++
 		}
 	})
+	cpu.report(b, b.N)
 }
 
 // BenchmarkTallies asks for a day, a month and a year of one dimension, with the tallies that
-// 10 thousand and 1 million cases received over two years leave.
+// 10 thousand and 1 million cases received over two years leave: all folded, then with the log
+// rows of logged more cases not folded yet (at a thousand writes a second, a folder that runs
+// every 250 ms leaves about 250; logged is twice that).
 func BenchmarkTallies(b *testing.B) {
+	const logged = 500
 	for _, n := range []int{10_000, 1_000_000} {
-		s := openTest(b)
+		s := openFolding(b, pgtest.NewDatabase(b), 0, 0) // no folder: the log is left as it is
 		start := time.Now()
 		rows := loadTallies(b, s, n, 730)
 		b.Logf("%d cases: %d tally rows, loaded in %v", n, rows, time.Since(start).Round(time.Millisecond))
-		for _, q := range []struct{ name, dim, from, to string }{
+		queries := []struct{ name, dim, from, to string }{
 			{"day", dispatcher.DimUnit, "2026-11-27", "2026-11-27"},
 			{"month", dispatcher.DimUnit, "2026-11-01", "2026-11-30"},
 			{"month-category", dispatcher.DimCategory, "2026-11-01", "2026-11-30"},
 			{"ragged-quarter", dispatcher.DimUnit, "2026-08-17", "2026-11-13"},
 			{"year", dispatcher.DimUnit, "2025-12-01", "2026-11-30"},
-		} {
-			b.Run(fmt.Sprintf("cases=%d/%s", n, q.name), func(b *testing.B) {
-				ctx := context.Background()
-				for b.Loop() {
-					if _, err := s.Tallies(ctx, dispatcher.TallyQuery{Dim: q.dim, From: q.from, To: q.to}); err != nil {
-						b.Fatal(err)
-					}
+		}
+		for _, unfolded := range []int{0, logged} {
+			for i := range unfolded {
+				c, evs, tallies := benchCase(i)
+				if err := s.CreateCase(context.Background(), c, evs, tallies); err != nil {
+					b.Fatal(err)
 				}
-			})
+			}
+			suffix := ""
+			if unfolded > 0 {
+				suffix = fmt.Sprintf("+log%d", unfolded)
+			}
+			for _, q := range queries {
+				b.Run(fmt.Sprintf("cases=%d/%s%s", n, q.name, suffix), func(b *testing.B) {
+					ctx := context.Background()
+					for b.Loop() {
+						if _, err := s.Tallies(ctx, dispatcher.TallyQuery{Dim: q.dim, From: q.from, To: q.to}); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
 		}
 	}
 }

@@ -12,23 +12,31 @@ import (
 
 // Copying a district (dispatcher.Exporter, dispatcher.Importer).
 //
-// Tallies travel as their day counters and gauges only (the rows of tallies, summed over slots).
-// The month rollups are not exported: ImportTallies adds each day counter to its month as every
-// write does, so the copy's tally_months is rebuilt from the rows imported and cannot disagree
-// with them.
+// Tallies travel as their day counters and gauges only (the rows of tallies, plus the deltas of
+// the tally log not yet folded). The month rollups are not exported: ImportTallies adds each day
+// counter to its month as a fold does, so the copy's tally_months is rebuilt from the rows
+// imported and cannot disagree with them. ImportTallies writes the counters directly, not
+// through the log.
 //
 // Imported events keep their ids and take the xid of the importing transaction, which registers
 // like any event writer (write.go), so a reader never sees part of a batch. The importer must
 // have the target store to itself: ids are taken as given, not drawn under the event-id lock, so
 // a hub writing at the same time could not be kept in order with them.
 
+// exportTalliesSQL reads the counters and the log rows not yet folded in one statement, so under
+// one snapshot (see fold.go).
+const exportTalliesSQL = `SELECT day, dim, key, measure, SUM(count)::bigint FROM (
+		SELECT dim, day, key, measure, count FROM tallies
+		UNION ALL
+		SELECT unnest(dim), unnest(day), unnest(key), unnest(measure), unnest(delta) FROM tally_log
+	) AS parts GROUP BY dim, day, key, measure ORDER BY dim, day, key, measure`
+
 // ExportTallies calls fn for every stored tally (day counters and gauges), in key order.
 func (s *Store) ExportTallies(ctx context.Context, fn func(dispatcher.TallyRecord) error) error {
 	if err := s.usable(); err != nil {
 		return err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT day, dim, key, measure, SUM(count)::bigint FROM tallies
-		GROUP BY dim, day, key, measure ORDER BY dim, day, key, measure`)
+	rows, err := s.pool.Query(ctx, exportTalliesSQL)
 	if err != nil {
 		return s.storeErr(err, "the tallies could not be read")
 	}
@@ -115,7 +123,7 @@ func (s *Store) ImportTallies(ctx context.Context, rows []dispatcher.TallyRecord
 	for i, r := range rows {
 		tallies[i] = dispatcher.Tally{Day: r.Day, Dim: r.Dim, Key: r.Key, Measure: r.Measure, Delta: r.Count}
 	}
-	days, months, dayN, monthN := sumTallies(tallies, true)
+	days, months, dayN, monthN := sumTallies(tallies)
 	return s.tx(ctx, "the tallies could not be imported", func(ctx context.Context, tx pgx.Tx) error {
 		for _, part := range []struct {
 			table, period string
@@ -126,7 +134,7 @@ func (s *Store) ImportTallies(ctx context.Context, rows []dispatcher.TallyRecord
 				continue
 			}
 			var p params
-			if _, err := tx.Exec(ctx, upsertSQL(&p, part.table, part.period, part.keys, part.ns, 0, ""), p...); err != nil {
+			if _, err := tx.Exec(ctx, upsertSQL(&p, part.table, part.period, part.keys, part.ns), p...); err != nil {
 				return err
 			}
 		}

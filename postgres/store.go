@@ -2,9 +2,10 @@
 // several hub instances against one database.
 //
 // Every write (CreateCase, UpdateCase) is one transaction: the case row, its units, its events,
-// the tallies and their month rollups. PostgreSQL commits each with its own WAL flush and groups
-// the flushes of concurrent commits by itself, so the store needs no batching of its own; it only
-// keeps concurrent writers off each other's rows (tally slots, tallies.go).
+// and one row of tally deltas appended to the tally log. PostgreSQL commits each with its own WAL
+// flush and groups the flushes of concurrent commits by itself, so the store needs no batching
+// of its own; concurrent writers touch no common row. A folder in the background moves the log
+// into the counters, and readers add what it has not moved yet (fold.go).
 //
 // Event ids are drawn so that every instance agrees on them and a reader that resumes after the
 // last id it saw never skips an event whose transaction committed late: see write.go (how ids are
@@ -29,8 +30,10 @@ import (
 // Store is a dispatcher.Store kept in a PostgreSQL database.
 type Store struct {
 	pool   *pgxpool.Pool
-	slots  *slotSet
 	closed atomic.Bool
+	folder *folder      // nil if the store does not fold in the background (some tests)
+	folds  foldSet      // the folds in flight
+	folded atomic.Int64 // log rows this store has folded
 
 	// beforeCommit, when set (by tests), runs inside every CreateCase and UpdateCase transaction
 	// after its writes and before its COMMIT, with the context of the call.
@@ -64,6 +67,12 @@ const (
 // knows (ErrSchemaNewer). Several instances may Open one empty database at once: the schema is
 // migrated exactly once.
 func Open(ctx context.Context, dsn string) (*Store, error) {
+	return open(ctx, dsn, foldInterval, foldBatch)
+}
+
+// open is Open with the store folding up to batch rows of its tally log at a time every
+// foldEvery (never in the background if foldEvery is 0).
+func open(ctx context.Context, dsn string, foldEvery time.Duration, batch int) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -94,7 +103,11 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{pool: pool, slots: newSlotSet()}, nil
+	s := &Store{pool: pool}
+	if foldEvery > 0 {
+		s.startFolder(foldEvery, batch)
+	}
+	return s, nil
 }
 
 // Ping reports whether the database can be reached.
@@ -107,9 +120,12 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.storeErr(s.pool.Ping(ctx), "ping")
 }
 
-// Close closes every connection; calls made afterwards fail with EUnavailable.
+// Close stops the folder (a fold in flight commits whole or not at all) and closes every
+// connection; calls made afterwards fail with EUnavailable. Log rows not yet folded stay for the
+// folders of other instances, or of the next Open.
 func (s *Store) Close() error {
 	if s.closed.CompareAndSwap(false, true) {
+		s.stopFolder()
 		s.pool.Close()
 	}
 	return nil

@@ -324,39 +324,6 @@ func TestSplitDays(t *testing.T) {
 	}
 }
 
-// TestTallySlots: concurrent writers spread a counter over slots, and Tallies sums them.
-func TestTallySlots(t *testing.T) {
-	s := openTest(t)
-	ctx := t.Context()
-	const n = 40
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			c, evs, tallies := benchCase(i)
-			if err := s.CreateCase(ctx, c, evs, tallies); err != nil {
-				t.Errorf("CreateCase: %v", err)
-			}
-		})
-	}
-	wg.Wait()
-	rows, err := s.Tallies(ctx, dispatcher.TallyQuery{Dim: dispatcher.DimAll, From: "2026-11-01", To: "2026-11-30"})
-	must(t, err, "Tallies")
-	got := map[string]int64{}
-	for _, r := range rows {
-		got[r.Measure] = r.Count
-	}
-	for _, m := range []string{dispatcher.MReceived, dispatcher.MRegistered, dispatcher.MDispatched} {
-		if got[m] != n {
-			t.Errorf("%s: %d, want %d", m, got[m], n)
-		}
-	}
-	var slots int
-	if err := s.pool.QueryRow(ctx, "SELECT COUNT(DISTINCT slot) FROM tallies").Scan(&slots); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("%d concurrent writes used %d slots", n, slots)
-}
-
 func must(tb testing.TB, err error, what string) {
 	tb.Helper()
 	if err != nil {

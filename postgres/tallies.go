@@ -4,11 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"math/bits"
-	"math/rand/v2"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"cityhub/dispatcher"
@@ -18,41 +15,6 @@ import (
 
 const dayLayout = "2006-01-02"
 
-// Tally slots. Every case write adds to the counters of its day in the district ("all") and in
-// each of its dimensions, so concurrent writes all update the same few rows. A row lock is held
-// until commit, WAL flush included: on one row per counter, writers would commit one after the
-// other, one flush each, and PostgreSQL's group commit could never gather them. So a counter is
-// kept in up to numSlots rows (tallies.slot), and the writers in flight in one process each hold
-// a different slot. A process that writes one case at a time always uses the same slot, so the
-// rows multiply only as far as writes actually overlap. Each process starts at a random slot, so
-// that hub instances sharing a database mostly keep apart too.
-const numSlots = 64
-
-type slotSet struct {
-	mu   sync.Mutex
-	used uint64 // bit i: slot (base+i) % numSlots is held
-	base int
-}
-
-func newSlotSet() *slotSet { return &slotSet{base: rand.IntN(numSlots)} }
-
-// take returns a slot no other write of this process holds (any slot if all are held) and the
-// function that gives it back.
-func (s *slotSet) take() (slot int16, give func()) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	i := bits.TrailingZeros64(^s.used)
-	if i == 64 {
-		return int16(rand.IntN(numSlots)), func() {}
-	}
-	s.used |= 1 << i
-	return int16((s.base + i) % numSlots), func() {
-		s.mu.Lock()
-		s.used &^= 1 << i
-		s.mu.Unlock()
-	}
-}
-
 type tallyKey struct{ dim, day, key, measure string }
 
 func compareTallyKeys(a, b tallyKey) int {
@@ -60,26 +22,20 @@ func compareTallyKeys(a, b tallyKey) int {
 		strings.Compare(a.key, b.key), strings.Compare(a.measure, b.measure))
 }
 
-// sumTallies adds up the deltas of each counter and, for the counters of a day, of its month.
-// Both come back sorted by key (so that every writer locks rows in the same order) and, unless
-// keepZero, without zero sums.
-func sumTallies(tallies []dispatcher.Tally, keepZero bool) (days, months []tallyKey, dayN, monthN []int64) {
+// sumTallies adds up the deltas of each counter and, for the counters of a day, of its month,
+// zero sums included. Both come back sorted by key (the order in which the folders lock them).
+func sumTallies(tallies []dispatcher.Tally) (days, months []tallyKey, dayN, monthN []int64) {
 	d, m := map[tallyKey]int64{}, map[tallyKey]int64{}
 	for _, t := range tallies {
-		if t.Delta == 0 && !keepZero {
-			continue
-		}
 		d[tallyKey{t.Dim, t.Day, t.Key, t.Measure}] += t.Delta
-		if _, err := time.Parse(dayLayout, t.Day); err == nil {
+		if isDay(t.Day) {
 			m[tallyKey{t.Dim, t.Day[:7], t.Key, t.Measure}] += t.Delta
 		}
 	}
 	flat := func(sums map[tallyKey]int64) ([]tallyKey, []int64) {
 		keys := make([]tallyKey, 0, len(sums))
-		for k, n := range sums {
-			if n != 0 || keepZero {
-				keys = append(keys, k)
-			}
+		for k := range sums {
+			keys = append(keys, k)
 		}
 		slices.SortFunc(keys, compareTallyKeys)
 		ns := make([]int64, len(keys))
@@ -94,20 +50,20 @@ func sumTallies(tallies []dispatcher.Tally, keepZero bool) (days, months []tally
 }
 
 // upsertSQL is the statement that adds ns to the counters keys of table (tallies or
-// tally_months, whose period column is day or month) in slot, with from appended to its FROM
-// clause.
-func upsertSQL(p *params, table, period string, keys []tallyKey, ns []int64, slot int16, from string) string {
+// tally_months, whose period column is day or month), in the order of keys.
+func upsertSQL(p *params, table, period string, keys []tallyKey, ns []int64) string {
 	dims, periods, ks, measures := make([]string, len(keys)), make([]string, len(keys)),
 		make([]string, len(keys)), make([]string, len(keys))
 	for i, k := range keys {
 		dims[i], periods[i], ks[i], measures[i] = k.dim, k.day, k.key, k.measure
 	}
-	return fmt.Sprintf(`INSERT INTO %[1]s (dim, %[2]s, key, measure, slot, count)
-			SELECT u.dim, u.period, u.key, u.measure, %[3]s::smallint, u.n
-			FROM unnest(%[4]s::text[], %[5]s::text[], %[6]s::text[], %[7]s::text[], %[8]s::bigint[])
-				AS u (dim, period, key, measure, n)%[9]s
-			ON CONFLICT (dim, %[2]s, key, measure, slot) DO UPDATE SET count = %[1]s.count + excluded.count`,
-		table, period, p.add(slot), p.add(dims), p.add(periods), p.add(ks), p.add(measures), p.add(ns), from)
+	return fmt.Sprintf(`INSERT INTO %[1]s (dim, %[2]s, key, measure, count)
+			SELECT u.dim, u.period, u.key, u.measure, u.n
+			FROM unnest(%[3]s::text[], %[4]s::text[], %[5]s::text[], %[6]s::text[], %[7]s::bigint[])
+				WITH ORDINALITY AS u (dim, period, key, measure, n, i)
+			ORDER BY u.i
+			ON CONFLICT (dim, %[2]s, key, measure) DO UPDATE SET count = %[1]s.count + excluded.count`,
+		table, period, p.add(dims), p.add(periods), p.add(ks), p.add(measures), p.add(ns))
 }
 
 // tallyQuery sums one dimension's counters over the days of a range's ragged head ($2..$3) and
@@ -115,6 +71,11 @@ func upsertSQL(p *params, table, period string, keys []tallyKey, ns []int64, slo
 // primary key starting with dim, so the cost follows the rows summed (at most about two months of
 // days and the months), not the number of cases. The day ranges leave out the gauges (whose day
 // is empty) even when From is empty.
+//
+// The last part adds the same from the log rows not yet folded, in the same statement, so under
+// the same snapshot as the counters (fold.go): a day delta counts where its folded sum would,
+// in the head, the tail, or (if it rolls up) by its month. The parts are disjoint, so one pass
+// over the log with their conditions or'ed does what their UNION ALL would.
 const tallyQuery = `SELECT key, measure, SUM(count)::bigint FROM (
 		SELECT key, measure, count FROM tallies WHERE dim = $1 AND day >= $2 AND day <= $3 AND day <> ''
 		UNION ALL
@@ -123,6 +84,14 @@ const tallyQuery = `SELECT key, measure, SUM(count)::bigint FROM (
 		SELECT key, measure, count FROM tally_months WHERE dim = $1 AND month >= $6 AND month <= $7
 		UNION ALL
 		SELECT key, measure, count FROM tallies WHERE dim = $1 AND day = ''
+		UNION ALL
+		SELECT key, measure, delta FROM (
+			SELECT unnest(dim) AS dim, unnest(day) AS day, unnest(key) AS key, unnest(measure) AS measure,
+				unnest(delta) AS delta, unnest(monthly) AS monthly FROM tally_log) AS u
+		WHERE dim = $1 AND (day >= $2 AND day <= $3 AND day <> ''
+			OR day >= $4 AND day <= $5 AND day <> ''
+			OR monthly AND left(day, 7) >= $6 AND left(day, 7) <= $7
+			OR day = '')
 	) AS parts GROUP BY key, measure ORDER BY key, measure`
 
 // Tallies sums the counters of the days q.From..q.To for q.Dim and adds that dimension's gauges.

@@ -65,12 +65,11 @@ const (
 		CASE WHEN $2::bool THEN nextval('case_ids') ELSE 0 END`
 )
 
-// drawn is what a write transaction drew: its event ids (ascending), the id of a new case (0 if
-// none was asked for), and the tally slot it holds until it ends.
+// drawn is what a write transaction drew: its event ids (ascending) and the id of a new case (0
+// if none was asked for).
 type drawn struct {
 	eventIDs []int64
 	caseID   int64
-	slot     int16
 }
 
 // begin sends BEGIN, then draws n event ids (and a case id if newCase), under the event-id lock
@@ -173,9 +172,6 @@ func (s *Store) writeOnce(ctx context.Context, n int, newCase bool,
 	}
 	defer pc.Release()
 	conn := pc.Conn()
-	// The slot goes back after the commit or rollback: until then its rows may be locked.
-	slot, give := s.slots.take()
-	defer give()
 	defer func() {
 		if err != nil {
 			cleanUp(conn)
@@ -185,7 +181,6 @@ func (s *Store) writeOnce(ctx context.Context, n int, newCase bool,
 	if err != nil {
 		return 0, err
 	}
-	d.slot = slot
 	sql, args, err := stmt(d)
 	if err != nil {
 		return 0, err
@@ -229,11 +224,12 @@ func (s *Store) CreateCase(ctx context.Context, c *dispatcher.Case, events []*di
 		stored = *c
 		stored.ID, stored.Number = d.caseID, dispatcher.CompleteNumber(c.Number, d.caseID)
 		evs = numberEvents(&stored, events, d.eventIDs)
-		return writeCase(&stored, 0, evs, tallies, d.slot)
+		return writeCase(&stored, 0, evs, tallies)
 	})
 	if err != nil {
 		return err
 	}
+	s.noteLogged(tallies)
 	c.ID, c.Number = stored.ID, stored.Number
 	copyBack(events, evs)
 	return nil
@@ -246,7 +242,7 @@ func (s *Store) UpdateCase(ctx context.Context, c *dispatcher.Case, prevVersion 
 	var evs []*dispatcher.Event
 	found, err := s.write(ctx, "the case could not be saved", len(events), false, func(d drawn) (string, []any, error) {
 		evs = numberEvents(c, events, d.eventIDs)
-		return writeCase(c, prevVersion, evs, tallies, d.slot)
+		return writeCase(c, prevVersion, evs, tallies)
 	})
 	if err != nil {
 		return err
@@ -254,6 +250,7 @@ func (s *Store) UpdateCase(ctx context.Context, c *dispatcher.Case, prevVersion 
 	if found == 0 {
 		return s.staleErr(ctx, c)
 	}
+	s.noteLogged(tallies)
 	copyBack(events, evs)
 	return nil
 }
@@ -302,11 +299,11 @@ func (p *params) add(v any) string {
 
 // writeCase is the one statement of a case write, made of data-modifying CTEs: the case row
 // (inserted when prevVersion is 0, else updated if its version is still prevVersion), its units,
-// its events and the tallies with their month rollups. Everything but the case row joins the row
-// written ("written"), so an update that finds a newer version writes nothing at all. It returns
-// the number of case rows written (1 or 0).
-func writeCase(c *dispatcher.Case, prevVersion int64, evs []*dispatcher.Event, tallies []dispatcher.Tally,
-	slot int16) (string, []any, error) {
+// its events and the row of tally deltas appended to the tally log (fold.go). Everything but the
+// case row joins the row written ("written"), so an update that finds a newer version writes
+// nothing at all. It returns the number of case rows written (1 or 0).
+func writeCase(c *dispatcher.Case, prevVersion int64, evs []*dispatcher.Event,
+	tallies []dispatcher.Tally) (string, []any, error) {
 	body, err := encode(c)
 	if err != nil {
 		return "", nil, err
@@ -341,9 +338,7 @@ func writeCase(c *dispatcher.Case, prevVersion int64, evs []*dispatcher.Event, t
 	if err := eventsCTE(&sql, &p, evs); err != nil {
 		return "", nil, err
 	}
-	days, months, dayN, monthN := sumTallies(tallies, false)
-	upsertCTE(&sql, &p, "day_counts", "tallies", "day", days, dayN, slot)
-	upsertCTE(&sql, &p, "month_counts", "tally_months", "month", months, monthN, slot)
+	logCTE(&sql, &p, tallies)
 	sql.WriteString("\n\tSELECT COUNT(*) FROM written")
 	return sql.String(), p, nil
 }
@@ -381,15 +376,6 @@ func eventsCTE(sql *strings.Builder, p *params, evs []*dispatcher.Event) error {
 				AS e (id, seq, type, at, visible, body), written AS w)`,
 		p.add(ids), p.add(seqs), p.add(types), p.add(ats), p.add(visible), p.add(bodies))
 	return nil
-}
-
-// upsertCTE adds the upsert that adds ns to the counters keys of table (in slot).
-func upsertCTE(sql *strings.Builder, p *params, name, table, period string, keys []tallyKey, ns []int64, slot int16) {
-	if len(keys) == 0 {
-		return
-	}
-	fmt.Fprintf(sql, `,
-		%s AS (%s)`, name, upsertSQL(p, table, period, keys, ns, slot, ", written"))
 }
 
 func nonNil(xs []string) []string {
