@@ -28,6 +28,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 )
 
 func main() {
@@ -49,6 +51,7 @@ func main() {
 type setup struct {
 	bin, dsn, redis string
 	instances       int
+	prefix          string // Redis namespace of this run, removed at the end
 }
 
 func run(cfg setup, total, workers, deliveries int) error {
@@ -57,6 +60,10 @@ func run(cfg setup, total, workers, deliveries int) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	cfg.prefix = fmt.Sprintf("cityhub-load-%d", os.Getpid())
+	if cfg.redis != "" {
+		defer deleteKeys(cfg.redis, cfg.prefix)
+	}
 	var addrs []string
 	for i := 0; i < cfg.instances; i++ {
 		addr, err := freeAddr()
@@ -106,7 +113,7 @@ func startHub(cfg setup, dir, addr string) (func(), error) {
 		args = append(args, "--db", cfg.dsn)
 	}
 	if cfg.redis != "" {
-		args = append(args, "--redis", cfg.redis, "--redis-prefix", "cityhub-load-"+filepath.Base(filepath.Dir(dir)))
+		args = append(args, "--redis", cfg.redis, "--redis-prefix", cfg.prefix)
 	}
 	cmd := exec.Command(cfg.bin, args...)
 	cmd.Env = append(os.Environ(), "CITYHUB_DEMO_PASSWORD=load-test", "CITYHUB_LOG_LEVEL=warn")
@@ -212,5 +219,20 @@ func percentiles(d []time.Duration) func(float64) time.Duration {
 			return 0
 		}
 		return d[int(p*float64(len(d)-1))]
+	}
+}
+
+// deleteKeys removes the run's Redis keys (repeat-report windows, sign-in counters).
+func deleteKeys(redisURL, prefix string) {
+	opt, err := goredis.ParseURL(redisURL)
+	if err != nil {
+		return
+	}
+	c := goredis.NewClient(opt)
+	defer c.Close()
+	ctx := context.Background()
+	iter := c.Scan(ctx, 0, prefix+":*", 1000).Iterator()
+	for iter.Next(ctx) {
+		c.Del(ctx, iter.Val())
 	}
 }
