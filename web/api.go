@@ -120,12 +120,7 @@ func caseFilter(r *http.Request) (dispatcher.CaseFilter, error) {
 }
 
 func (s *Server) handleGetCase(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
-	c, err := s.lookupCase(r, a)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	events, err := s.svc.CaseEvents(r.Context(), a.Actor(), c.ID)
+	c, events, err := s.caseWithEvents(r, a)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -135,17 +130,22 @@ func (s *Server) handleGetCase(w http.ResponseWriter, r *http.Request, a *dispat
 }
 
 func (s *Server) handleCaseEvents(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
-	c, err := s.lookupCase(r, a)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	events, err := s.svc.CaseEvents(r.Context(), a.Actor(), c.ID)
+	_, events, err := s.caseWithEvents(r, a)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, events)
+}
+
+// caseWithEvents reads the case named in the path and its events, as the actor may see them.
+func (s *Server) caseWithEvents(r *http.Request, a *dispatcher.Account) (*dispatcher.Case, []*dispatcher.Event, error) {
+	c, err := s.lookupCase(r, a)
+	if err != nil {
+		return nil, nil, err
+	}
+	events, err := s.svc.CaseEvents(r.Context(), a.Actor(), c.ID)
+	return c, events, err
 }
 
 func (s *Server) handleAction(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
