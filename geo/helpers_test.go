@@ -35,6 +35,18 @@ func qijiang(tb testing.TB) (*dispatcher.Reference, *Router) {
 	return fixture.ref, fixture.router
 }
 
+// qijiangJurisdictions parses the Qijiang polygons afresh (tests of the loader and the index
+// build want their own copy, not the shared router's).
+func qijiangJurisdictions(tb testing.TB) []Jurisdiction {
+	tb.Helper()
+	ref, _ := qijiang(tb)
+	js, err := LoadJurisdictions(ref.Jurisdictions)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return js
+}
+
 // bruteForce is the reference answer: the first jurisdiction, in input order, whose shape
 // contains p according to orb/planar. It uses nothing of the index but the shapes' bounds, which
 // only skip shapes orb would reject anyway (it checks each ring's bound first) and save time.

@@ -9,18 +9,10 @@ import (
 	"github.com/paulmach/orb"
 
 	"cityhub/dispatcher"
-	"cityhub/refdata"
 )
 
 func TestIndexBuild(t *testing.T) {
-	ref, err := refdata.Qijiang()
-	if err != nil {
-		t.Fatal(err)
-	}
-	js, err := LoadJurisdictions(ref.Jurisdictions)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := qijiangJurisdictions(t)
 	for _, res := range []int{8, DefaultResolution} {
 		runtime.GC()
 		var before, after runtime.MemStats

@@ -4,19 +4,10 @@ import (
 	"math"
 	"strings"
 	"testing"
-
-	"cityhub/refdata"
 )
 
 func TestLoadQijiangJurisdictions(t *testing.T) {
-	ref, err := refdata.Qijiang()
-	if err != nil {
-		t.Fatal(err)
-	}
-	js, err := LoadJurisdictions(ref.Jurisdictions)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := qijiangJurisdictions(t)
 	if len(js) != 31 {
 		t.Fatalf("got %d jurisdictions, want 31", len(js))
 	}

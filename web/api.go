@@ -164,11 +164,7 @@ func (s *Server) handleAction(w http.ResponseWriter, r *http.Request, a *dispatc
 		s.writeError(w, r, err)
 		return
 	}
-	view, err := s.svc.Case(r.Context(), a.Actor(), c.ID)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	view := dispatcher.View(a.Actor(), res.Case) // the case as written: no second read
 	writeJSON(w, http.StatusOK, map[string]any{"case": view, "events": res.Events,
 		"actions": dispatcher.AvailableActions(view, a.Actor())})
 }

@@ -163,7 +163,11 @@ func TestEndToEndReportReachesTheRightTeam(t *testing.T) {
 	if view.Case.Reporter.Phone != "139****1111" {
 		t.Errorf("unit sees contact %q", view.Case.Reporter.Phone)
 	}
-	h.do("POST", "/api/v1/cases/"+c.Number+"/actions", gn, map[string]any{"action": "acknowledge"}, 200, nil)
+	var acted struct{ Case dispatcher.Case }
+	h.do("POST", "/api/v1/cases/"+c.Number+"/actions", gn, map[string]any{"action": "acknowledge"}, 200, &acted)
+	if acted.Case.State != dispatcher.InProgress || acted.Case.Reporter.Phone != "139****1111" {
+		t.Errorf("after acknowledge the unit gets state %s, contact %q", acted.Case.State, acted.Case.Reporter.Phone)
+	}
 	h.do("POST", "/api/v1/cases/"+c.Number+"/actions", sj, map[string]any{"action": "acknowledge"}, 404, nil)
 	h.do("GET", "/api/v1/measures?period=today", h.login("boss"), nil, 200, nil)
 	metrics := string(h.do("GET", "/metrics", "", nil, 200, nil))
