@@ -94,13 +94,18 @@ func (s *Service) CheckAPIKey(ctx context.Context, key string) (*APIKey, error) 
 	if key == "" {
 		return nil, &Error{Code: EForbidden, Field: "api_key", Message: "api_key is required"}
 	}
-	k, err := s.store.APIKey(ctx, HashSecret(key))
+	hash := HashSecret(key)
+	if k, ok := s.apiKeys.get(hash, s.Now()); ok {
+		return k, nil
+	}
+	k, err := s.store.APIKey(ctx, hash)
 	if err != nil && ErrorCode(err) != ENotFound {
 		return nil, err // the store is down: not the client's fault
 	}
 	if err != nil || k.Disabled {
 		return nil, &Error{Code: EForbidden, Field: "api_key", Message: "invalid api_key"}
 	}
+	s.apiKeys.put(k, s.Now())
 	return k, nil
 }
 

@@ -45,6 +45,7 @@ type Service struct {
 	cats     map[string]Category
 	natures  map[string]Nature
 	maxRetry int
+	apiKeys  keyCache
 
 	publishFailures atomic.Int64
 	publishLogged   atomic.Int64 // unix seconds of the last publish-failure log line

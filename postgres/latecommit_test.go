@@ -12,13 +12,15 @@ import (
 	"cityhub/postgres/pgtest"
 )
 
-// TestLateCommitNeverSkipped drives two writes so that the one with the smaller event ids
-// commits last: it is held open (by the beforeCommit hook) while the other commits. While it is
-// open, the other's events are committed and a plain SELECT sees them, but a reader must not be
-// handed them (nor a LastEventID that covers them); once both have committed, a reader resuming
-// from what it saw gets both, in id order.
+// TestLateCommitNeverSkipped drives two writes, through two stores (two hub instances) on one
+// database, so that the one with the smaller event ids commits last: it is held open (by the
+// beforeCommit hook of its store) while the other commits. While it is open, the other's events
+// are committed and a plain SELECT sees them, but a reader must not be handed them (nor a
+// LastEventID that covers them); once both have committed, a reader resuming from what it saw
+// gets both, in id order.
 func TestLateCommitNeverSkipped(t *testing.T) {
-	s := openTest(t)
+	dsn := pgtest.NewDatabase(t)
+	s, other := openAt(t, dsn), openAt(t, dsn)
 	ctx := t.Context()
 	seed, seedEvs, seedTallies := benchCase(0)
 	must(t, s.CreateCase(ctx, seed, seedEvs, seedTallies), "CreateCase seed")
@@ -43,7 +45,7 @@ func TestLateCommitNeverSkipped(t *testing.T) {
 	<-arrived // late has drawn its ids and written its rows; it has not committed
 
 	early, earlyEvs, earlyTallies := benchCase(2)
-	must(t, s.CreateCase(ctx, early, earlyEvs, earlyTallies), "CreateCase early")
+	must(t, other.CreateCase(ctx, early, earlyEvs, earlyTallies), "CreateCase early")
 
 	// early's events are committed: a naive reader would return them and resume after them.
 	var naive []int64
@@ -93,14 +95,21 @@ func TestLateCommitNeverSkipped(t *testing.T) {
 
 type lateKey struct{}
 
-// TestTailUnderOutOfOrderCommits: writers hold their transactions open for random times before
-// committing, so commits often come out of id order, while readers follow the log in small pages
-// (and through LastEventID). Every reader must see every event exactly once, in id order.
+// TestTailUnderOutOfOrderCommits: writers on four stores (four hub instances) on one database hold
+// their transactions open for random times before committing, so commits often come out of id
+// order, while readers follow the log in small pages (and through LastEventID). Every reader must
+// see every event exactly once, in id order.
 func TestTailUnderOutOfOrderCommits(t *testing.T) {
-	s := openTest(t)
-	s.beforeCommit = func(context.Context) {
-		time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond)
+	dsn := pgtest.NewDatabase(t)
+	const instances = 4
+	stores := make([]*Store, instances)
+	for i := range stores {
+		stores[i] = openAt(t, dsn)
+		stores[i].beforeCommit = func(context.Context) {
+			time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond)
+		}
 	}
+	s := stores[0]
 	ctx := t.Context()
 	const writers, each = 8, 40
 	done := make(chan struct{})
@@ -126,7 +135,7 @@ func TestTailUnderOutOfOrderCommits(t *testing.T) {
 		wg.Go(func() {
 			for i := range each {
 				c, evs, tallies := benchCase(w*each + i)
-				if err := s.CreateCase(ctx, c, evs, tallies); err != nil {
+				if err := stores[w%instances].CreateCase(ctx, c, evs, tallies); err != nil {
 					t.Errorf("CreateCase: %v", err)
 					return
 				}

@@ -1,11 +1,10 @@
 // Package postgres is the PostgreSQL implementation of dispatcher.Store, for a bureau that runs
 // several hub instances against one database.
 //
-// Every write (CreateCase, UpdateCase) is one transaction: the case row, its units, its events,
-// and one row of tally deltas appended to the tally log. PostgreSQL commits each with its own WAL
-// flush and groups the flushes of concurrent commits by itself, so the store needs no batching
-// of its own; concurrent writers touch no common row. A folder in the background moves the log
-// into the counters, and readers add what it has not moved yet (fold.go).
+// Every write (CreateCase, UpdateCase) is one statement: the case row, its units, its events, and
+// one row of tally deltas appended to the tally log; concurrent writers touch no common row. The
+// writes waiting at one moment share one transaction (commit.go). A folder in the background
+// moves the log into the counters, and readers add what it has not moved yet (fold.go).
 //
 // Event ids are drawn so that every instance agrees on them and a reader that resumes after the
 // last id it saw never skips an event whose transaction committed late: see write.go (how ids are
@@ -34,6 +33,7 @@ type Store struct {
 	folder *folder      // nil if the store does not fold in the background (some tests)
 	folds  foldSet      // the folds in flight
 	folded atomic.Int64 // log rows this store has folded
+	commit committer    // the group commit of case writes (commit.go)
 
 	// beforeCommit, when set (by tests), runs inside every CreateCase and UpdateCase transaction
 	// after its writes and before its COMMIT, with the context of the call.
@@ -104,6 +104,7 @@ func open(ctx context.Context, dsn string, foldEvery time.Duration, batch int) (
 		return nil, err
 	}
 	s := &Store{pool: pool}
+	s.startCommitters()
 	if foldEvery > 0 {
 		s.startFolder(foldEvery, batch)
 	}
@@ -126,6 +127,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	if s.closed.CompareAndSwap(false, true) {
 		s.stopFolder()
+		s.stopCommitters()
 		s.pool.Close()
 	}
 	return nil

@@ -32,7 +32,8 @@ import (
 //     "registration", visible to readers in pg_locks until the transaction ends;
 //  4. pg_advisory_unlock(lockSpace, lockEventIDs).
 //
-// A second round trip sends the writes (one statement) and COMMIT.
+// A second round trip sends the writes (one statement each) and COMMIT. Several writes may share
+// one transaction (commit.go): they draw their ids together.
 //
 // Transaction ids are handed out by a cluster-wide counter in increasing order. Since writers
 // get their xids and draw their ids while holding the same lock, for two writers A and B:
@@ -62,28 +63,29 @@ const (
 		FROM (SELECT pg_current_xact_id()::text::bigint AS x) AS current`
 	sqlDraw = `SELECT pg_current_xact_id(),
 		ARRAY(SELECT nextval('event_ids') FROM generate_series(1, $1::int)),
-		CASE WHEN $2::bool THEN nextval('case_ids') ELSE 0 END`
+		ARRAY(SELECT nextval('case_ids') FROM generate_series(1, $2::int))`
+	sqlDrawCases = `SELECT ARRAY(SELECT nextval('case_ids') FROM generate_series(1, $1::int))`
 )
 
-// drawn is what a write transaction drew: its event ids (ascending) and the id of a new case (0
-// if none was asked for).
+// drawn is what one write drew: its event ids (ascending) and the id of its new case (0 if it
+// asked for none).
 type drawn struct {
 	eventIDs []int64
 	caseID   int64
 }
 
-// begin sends BEGIN, then draws n event ids (and a case id if newCase), under the event-id lock
-// when n > 0, as described above.
-func begin(ctx context.Context, conn *pgx.Conn, n int, newCase bool) (d drawn, err error) {
+// begin sends BEGIN, then draws events event ids and cases case ids (each ascending), under the
+// event-id lock when events > 0, as described above.
+func begin(ctx context.Context, conn *pgx.Conn, events, cases int) (eventIDs, caseIDs []int64, err error) {
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
-	if n > 0 {
+	if events > 0 {
 		b.Queue(sqlLock, lockSpace, lockEventIDs)
-		b.Queue(sqlDraw, n, newCase)
+		b.Queue(sqlDraw, events, cases)
 		b.Queue(sqlRegister, regBase)
 		b.Queue(sqlUnlock, lockSpace, lockEventIDs)
-	} else if newCase {
-		b.Queue("SELECT nextval('case_ids')")
+	} else if cases > 0 {
+		b.Queue(sqlDrawCases, cases)
 	}
 	br := conn.SendBatch(ctx, b)
 	defer func() {
@@ -92,32 +94,33 @@ func begin(ctx context.Context, conn *pgx.Conn, n int, newCase bool) (d drawn, e
 		}
 	}()
 	if _, err := br.Exec(); err != nil {
-		return d, err
+		return nil, nil, err
 	}
-	if n == 0 {
-		if newCase {
-			err = br.QueryRow().Scan(&d.caseID)
+	if events == 0 {
+		if cases > 0 {
+			err = br.QueryRow().Scan(&caseIDs)
 		}
-		return d, err
+		return nil, caseIDs, err
 	}
 	var unlocked bool
 	if _, err := br.Exec(); err != nil {
-		return d, err
+		return nil, nil, err
 	}
-	if err := br.QueryRow().Scan(nil, &d.eventIDs, &d.caseID); err != nil {
-		return d, err
+	if err := br.QueryRow().Scan(nil, &eventIDs, &caseIDs); err != nil {
+		return nil, nil, err
 	}
 	if _, err := br.Exec(); err != nil {
-		return d, err
+		return nil, nil, err
 	}
 	if err := br.QueryRow().Scan(&unlocked); err != nil {
-		return d, err
+		return nil, nil, err
 	}
 	if !unlocked {
-		return d, errors.New("postgres: the event id lock was not held")
+		return nil, nil, errors.New("postgres: the event id lock was not held")
 	}
-	slices.Sort(d.eventIDs)
-	return d, nil
+	slices.Sort(eventIDs)
+	slices.Sort(caseIDs)
+	return eventIDs, caseIDs, nil
 }
 
 // cleanUp makes sure that the connection of a failed write goes back to the pool idle and
@@ -138,89 +141,13 @@ func cleanUp(conn *pgx.Conn) {
 	}
 }
 
-// maxAttempts bounds how often a write that lost a deadlock or a serialization check is retried.
-const maxAttempts = 3
-
-// write runs a write transaction: it draws n event ids (and a case id if newCase), runs the one
-// statement stmt builds from them, which returns one number, and commits. It returns that number
-// (1 for a write that found its row, 0 for one that did not: then nothing was written). A write
-// that lost a deadlock is retried with new ids, so stmt must not change anything of the
-// caller's.
-func (s *Store) write(ctx context.Context, what string, n int, newCase bool,
-	stmt func(d drawn) (string, []any, error)) (int64, error) {
-	if err := s.usable(); err != nil {
-		return 0, err
-	}
-	ctx, cancel := withTimeout(ctx)
-	defer cancel()
-	var found int64
-	var err error
-	for range maxAttempts {
-		found, err = s.writeOnce(ctx, n, newCase, stmt)
-		if code := pgCode(err); code != "40P01" && code != "40001" {
-			break
-		}
-	}
-	return found, s.storeErr(err, what)
-}
-
-func (s *Store) writeOnce(ctx context.Context, n int, newCase bool,
-	stmt func(d drawn) (string, []any, error)) (found int64, err error) {
-	pc, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer pc.Release()
-	conn := pc.Conn()
-	defer func() {
-		if err != nil {
-			cleanUp(conn)
-		}
-	}()
-	d, err := begin(ctx, conn, n, newCase)
-	if err != nil {
-		return 0, err
-	}
-	sql, args, err := stmt(d)
-	if err != nil {
-		return 0, err
-	}
-	b := &pgx.Batch{}
-	b.Queue(sql, args...)
-	hook := s.beforeCommit
-	if hook == nil {
-		b.Queue("COMMIT") // in the same round trip; skipped by the server if the write failed
-	}
-	br := conn.SendBatch(ctx, b)
-	err = br.QueryRow().Scan(&found)
-	if err == nil && hook == nil {
-		_, err = br.Exec()
-	}
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return 0, err
-	}
-	if hook != nil {
-		hook(ctx)
-		if _, err := conn.Exec(ctx, "COMMIT"); err != nil {
-			return 0, err
-		}
-	}
-	if conn.PgConn().TxStatus() != 'I' {
-		return 0, errors.New("postgres: the transaction did not commit")
-	}
-	return found, nil
-}
-
 // CreateCase inserts c, its events and its tallies in one transaction. c and events are changed
 // (ID, Number, CaseID, Summary.Number) only once the transaction has committed.
 func (s *Store) CreateCase(ctx context.Context, c *dispatcher.Case, events []*dispatcher.Event,
 	tallies []dispatcher.Tally) error {
 	var stored dispatcher.Case
 	var evs []*dispatcher.Event
-	_, err := s.write(ctx, "the case could not be saved", len(events), true, func(d drawn) (string, []any, error) {
+	_, err := s.write(ctx, "the case could not be saved", 0, len(events), func(d drawn) (string, []any, error) {
 		stored = *c
 		stored.ID, stored.Number = d.caseID, dispatcher.CompleteNumber(c.Number, d.caseID)
 		evs = numberEvents(&stored, events, d.eventIDs)
@@ -240,7 +167,7 @@ func (s *Store) CreateCase(ctx context.Context, c *dispatcher.Case, events []*di
 func (s *Store) UpdateCase(ctx context.Context, c *dispatcher.Case, prevVersion int64,
 	events []*dispatcher.Event, tallies []dispatcher.Tally) error {
 	var evs []*dispatcher.Event
-	found, err := s.write(ctx, "the case could not be saved", len(events), false, func(d drawn) (string, []any, error) {
+	found, err := s.write(ctx, "the case could not be saved", c.ID, len(events), func(d drawn) (string, []any, error) {
 		evs = numberEvents(c, events, d.eventIDs)
 		return writeCase(c, prevVersion, evs, tallies)
 	})

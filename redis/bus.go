@@ -25,22 +25,6 @@ const (
 	maxRetryPause = time.Second
 )
 
-// Publish rings the doorbell: local subscribers of this Client at once, then every Client with
-// the same prefix through PUBLISH on <prefix>:events. It never takes longer than OpTimeout; when
-// Redis does not answer in time it returns an EUnavailable error (and counts it in
-// PublishFailures). The caller has committed the events already, so a cancelled ctx does not
-// stop the PUBLISH: only OpTimeout bounds it.
-func (c *Client) Publish(ctx context.Context, lastEventID int64) error {
-	c.fanout(lastEventID)
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opts.OpTimeout)
-	defer cancel()
-	if err := c.rdb.Publish(ctx, c.channel, strconv.FormatInt(lastEventID, 10)).Err(); err != nil {
-		c.publishFailures.Add(1)
-		return failure("publishing a wake-up", err)
-	}
-	return nil
-}
-
 // Subscribe registers a subscriber. Its channel holds at most one wake-up: a newer one replaces
 // (coalesces with) one not yet taken, keeping the largest id, and a subscriber that does not read
 // never blocks anybody. Ids are not monotonic: the echo of an id this Client published may arrive

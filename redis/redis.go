@@ -128,6 +128,8 @@ type Client struct {
 	subsMu sync.Mutex
 	subs   map[chan int64]struct{}
 
+	out outbox // the wake-ups waiting for the publisher (publish.go)
+
 	psMu   sync.Mutex
 	ps     *goredis.PubSub // the current subscription, closed by Close
 	closed bool
@@ -182,14 +184,16 @@ func OpenWith(ctx context.Context, url string, opts Options) (*Client, error) {
 		subs:    map[chan int64]struct{}{},
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.out.ring = make(chan struct{}, 1)
 
 	if err := c.Ping(ctx); err != nil {
 		c.log.Warn("redis: not reachable; wake-ups fall back to polling and limits fail open until it is",
 			"addr", ro.Addr, "err", err)
 	}
-	c.wg.Add(2)
+	c.wg.Add(3)
 	go c.listen()
 	go c.pollWhileDown()
+	go c.publisher()
 	return c, nil
 }
 

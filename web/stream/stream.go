@@ -256,6 +256,9 @@ func (h *Hub) settle(ctx context.Context, last time.Time) bool {
 // pump reads every event after the cursor, page by page, and offers each to the streams.
 func (h *Hub) pump(ctx context.Context) {
 	defer func() { clear(h.snap); h.snap = h.snap[:0] }()
+	if h.skipWhileIdle(ctx) {
+		return
+	}
 	for {
 		evs, err := h.store.EventsAfter(ctx, h.cursor, h.opts.PageSize)
 		if err != nil {
@@ -293,6 +296,29 @@ func (h *Hub) pump(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// skipWhileIdle moves the cursor to the end of the log without reading the events when no stream
+// is open (nobody would be offered them), and reports whether it did. The end is read before
+// looking for streams: a stream registered after that look reads everything up to the end as its
+// backlog, since registering comes before its backlog read.
+func (h *Hub) skipWhileIdle(ctx context.Context) bool {
+	if h.registered() > 0 {
+		return false
+	}
+	last, err := h.store.LastEventID(ctx)
+	if err != nil || h.registered() > 0 {
+		return false
+	}
+	h.cursor = max(h.cursor, last)
+	return true
+}
+
+// registered is the number of streams registered to be offered events.
+func (h *Hub) registered() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.clients)
 }
 
 func (h *Hub) snapshot() {
