@@ -45,11 +45,10 @@ type writeJob struct {
 	ctx    context.Context
 	caseID int64 // the case it updates (0 for a new case, which needs a case id)
 	events int   // event ids it needs
-	// stmt builds the write's one statement from its ids; it returns one number (the case rows
-	// written). It may be called again with other ids if the write is retried, so it must not
-	// change anything of the caller's.
-	stmt  func(d drawn) (string, []any, error)
-	found int64
+	// build makes the write from its ids. It may be called again with other ids if the write is
+	// retried, so it must not change anything of the caller's.
+	build func(d drawn) caseWrite
+	found int64 // case rows written: 1, or 0 for an update that found a newer version
 	err   error
 	done  chan struct{}
 }
@@ -86,15 +85,14 @@ func (s *Store) stopCommitters() {
 }
 
 // write queues a write of case caseID (0: a new case, which draws a case id) that draws events
-// event ids and runs the one statement stmt builds from them, and returns that statement's number
-// once its transaction has committed (1 for a write that found its row, 0 for one that did not:
-// then nothing was written).
+// event ids, and returns once its transaction has committed the number of case rows it wrote (1,
+// or 0 for an update that found a newer version: then it wrote nothing).
 func (s *Store) write(ctx context.Context, what string, caseID int64, events int,
-	stmt func(d drawn) (string, []any, error)) (int64, error) {
+	build func(d drawn) caseWrite) (int64, error) {
 	if err := s.usable(); err != nil {
 		return 0, err
 	}
-	job := &writeJob{ctx: ctx, caseID: caseID, events: events, stmt: stmt, done: make(chan struct{})}
+	job := &writeJob{ctx: ctx, caseID: caseID, events: events, build: build, done: make(chan struct{})}
 	select {
 	case s.commit.jobs <- job:
 	case <-ctx.Done():
@@ -213,26 +211,17 @@ func (s *Store) writeTogether(ctx context.Context, jobs []*writeJob) (err error)
 	if err != nil {
 		return err
 	}
-	b := &pgx.Batch{}
-	for _, job := range jobs {
-		var d drawn
-		d.eventIDs, eventIDs = eventIDs[:job.events], eventIDs[job.events:]
-		if job.caseID == 0 {
-			d.caseID, caseIDs = caseIDs[0], caseIDs[1:]
-		}
-		sql, args, err := job.stmt(d)
-		if err != nil {
-			return &unbuilt{err}
-		}
-		b.Queue(sql, args...)
+	b, slots, err := statements(jobs, eventIDs, caseIDs)
+	if err != nil {
+		return err
 	}
+	found := make([]int64, b.Len())
 	hook := s.beforeCommit
 	if hook == nil {
 		b.Queue("COMMIT") // in the same round trip; skipped by the server if a write failed
 	}
-	found := make([]int64, len(jobs))
 	br := conn.SendBatch(ctx, b)
-	for i := range jobs {
+	for i := range found {
 		if err = br.QueryRow().Scan(&found[i]); err != nil {
 			break
 		}
@@ -257,9 +246,49 @@ func (s *Store) writeTogether(ctx context.Context, jobs []*writeJob) (err error)
 	}
 	s.commit.batches.Add(1)
 	for i, job := range jobs {
-		job.found = found[i]
+		job.found = found[slots[i]]
+		if job.caseID == 0 {
+			job.found = 1 // the statement of the new cases answers their number
+		}
 	}
 	return nil
+}
+
+// statements hands out the drawn ids to the jobs in order and returns the statements of their
+// writes, one for all the new cases and one per update, and the statement of each job. Each
+// statement returns the number of case rows it wrote.
+func statements(jobs []*writeJob, eventIDs, caseIDs []int64) (*pgx.Batch, []int, error) {
+	var inserts []caseWrite
+	b := &pgx.Batch{}
+	slots := make([]int, len(jobs))
+	for i, job := range jobs {
+		var d drawn
+		d.eventIDs, eventIDs = eventIDs[:job.events], eventIDs[job.events:]
+		if job.caseID == 0 {
+			d.caseID, caseIDs = caseIDs[0], caseIDs[1:]
+			inserts = append(inserts, job.build(d))
+			continue
+		}
+		sql, args, err := updateCase(job.build(d))
+		if err != nil {
+			return nil, nil, &unbuilt{err}
+		}
+		slots[i] = b.Len()
+		b.Queue(sql, args...)
+	}
+	if len(inserts) > 0 {
+		sql, args, err := insertCases(inserts)
+		if err != nil {
+			return nil, nil, &unbuilt{err}
+		}
+		for i, job := range jobs {
+			if job.caseID == 0 {
+				slots[i] = b.Len()
+			}
+		}
+		b.Queue(sql, args...)
+	}
+	return b, slots, nil
 }
 
 // unbuilt is a write whose statement could not be built: nothing was sent for the batch.

@@ -147,11 +147,11 @@ func (s *Store) CreateCase(ctx context.Context, c *dispatcher.Case, events []*di
 	tallies []dispatcher.Tally) error {
 	var stored dispatcher.Case
 	var evs []*dispatcher.Event
-	_, err := s.write(ctx, "the case could not be saved", 0, len(events), func(d drawn) (string, []any, error) {
+	_, err := s.write(ctx, "the case could not be saved", 0, len(events), func(d drawn) caseWrite {
 		stored = *c
 		stored.ID, stored.Number = d.caseID, dispatcher.CompleteNumber(c.Number, d.caseID)
 		evs = numberEvents(&stored, events, d.eventIDs)
-		return writeCase(&stored, 0, evs, tallies)
+		return caseWrite{c: &stored, events: evs, tallies: tallies}
 	})
 	if err != nil {
 		return err
@@ -167,9 +167,9 @@ func (s *Store) CreateCase(ctx context.Context, c *dispatcher.Case, events []*di
 func (s *Store) UpdateCase(ctx context.Context, c *dispatcher.Case, prevVersion int64,
 	events []*dispatcher.Event, tallies []dispatcher.Tally) error {
 	var evs []*dispatcher.Event
-	found, err := s.write(ctx, "the case could not be saved", c.ID, len(events), func(d drawn) (string, []any, error) {
+	found, err := s.write(ctx, "the case could not be saved", c.ID, len(events), func(d drawn) caseWrite {
 		evs = numberEvents(c, events, d.eventIDs)
-		return writeCase(c, prevVersion, evs, tallies)
+		return caseWrite{c: c, prevVersion: prevVersion, events: evs, tallies: tallies}
 	})
 	if err != nil {
 		return err
@@ -224,13 +224,22 @@ func (p *params) add(v any) string {
 	return fmt.Sprintf("$%d", len(*p))
 }
 
-// writeCase is the one statement of a case write, made of data-modifying CTEs: the case row
-// (inserted when prevVersion is 0, else updated if its version is still prevVersion), its units,
-// its events and the row of tally deltas appended to the tally log (fold.go). Everything but the
-// case row joins the row written ("written"), so an update that finds a newer version writes
-// nothing at all. It returns the number of case rows written (1 or 0).
-func writeCase(c *dispatcher.Case, prevVersion int64, evs []*dispatcher.Event,
-	tallies []dispatcher.Tally) (string, []any, error) {
+// caseWrite is what one case write stores: the case (with its id and number), the version it
+// replaces (0 for a new case), its events (numbered) and its tallies.
+type caseWrite struct {
+	c           *dispatcher.Case
+	prevVersion int64
+	events      []*dispatcher.Event
+	tallies     []dispatcher.Tally
+}
+
+// updateCase is the one statement of an update, made of data-modifying CTEs: the case row
+// (updated if its version is still prevVersion), its units, its events and the row of tally
+// deltas appended to the tally log (fold.go). Everything but the case row joins the row written
+// ("written"), so an update that finds a newer version writes nothing at all. It returns the
+// number of case rows written (1 or 0).
+func updateCase(w caseWrite) (string, []any, error) {
+	c := w.c
 	body, err := encode(c)
 	if err != nil {
 		return "", nil, err
@@ -242,30 +251,22 @@ func writeCase(c *dispatcher.Case, prevVersion int64, evs []*dispatcher.Event,
 		p.add(c.ExternalID), p.add(c.Category), p.add(c.Routing.Jurisdiction), p.add(c.IsOverdue()),
 		p.add(c.CreatedAt), p.add(c.UpdatedAt), p.add(c.NextDue), p.add(c.Version), p.add(body)}
 	owners := p.add(nonNil(c.Owners))
-	if prevVersion == 0 {
-		fmt.Fprintf(&sql, `WITH written AS (
-			INSERT INTO cases (id, %s) VALUES (%s::bigint, %s) RETURNING id)`,
-			caseColumns, id, strings.Join(vals, ", "))
-	} else {
-		set := make([]string, len(vals))
-		for i, col := range strings.Split(caseColumns, ", ") {
-			set[i] = col + " = " + vals[i]
-		}
-		fmt.Fprintf(&sql, `WITH written AS (
+	set := make([]string, len(vals))
+	for i, col := range strings.Split(caseColumns, ", ") {
+		set[i] = col + " = " + vals[i]
+	}
+	fmt.Fprintf(&sql, `WITH written AS (
 			UPDATE cases SET %s WHERE id = %s AND version = %s RETURNING id),
 		gone AS (
-			DELETE FROM case_units WHERE case_id = (SELECT id FROM written) AND unit <> ALL (%s::text[]))`,
-			strings.Join(set, ", "), id, p.add(prevVersion), owners)
-	}
-	fmt.Fprintf(&sql, `,
+			DELETE FROM case_units WHERE case_id = (SELECT id FROM written) AND unit <> ALL (%s::text[])),
 		units AS (
 			INSERT INTO case_units (unit, case_id)
 			SELECT DISTINCT o.unit, w.id FROM unnest(%s::text[]) AS o (unit), written AS w
-			ON CONFLICT DO NOTHING)`, owners)
-	if err := eventsCTE(&sql, &p, evs); err != nil {
+			ON CONFLICT DO NOTHING)`, strings.Join(set, ", "), id, p.add(w.prevVersion), owners, owners)
+	if err := eventsCTE(&sql, &p, w.events); err != nil {
 		return "", nil, err
 	}
-	logCTE(&sql, &p, tallies)
+	logCTE(&sql, &p, w.tallies)
 	sql.WriteString("\n\tSELECT COUNT(*) FROM written")
 	return sql.String(), p, nil
 }
