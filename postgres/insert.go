@@ -34,17 +34,17 @@ const insertCasesSQL = `WITH new_cases AS (
 
 // newCaseColumns holds the columns of the case rows of a batch, one array per column.
 type newCaseColumns struct {
-	ids, versions                                          []int64
-	numbers, states, owners, units, channels, externalIDs  []string
-	categories, jurisdictions, bodies                      []string
-	overdue                                                []bool
-	created, updated                                       []time.Time
-	nextDue                                                []pgtype.Timestamptz
-	unitNames                                              []string // case_units: unit, case id
-	unitCases                                              []int64
-	eventIDs, eventCases, eventSeqs                        []int64
-	eventTypes, eventVisible, eventBodies                  []string
-	eventAts                                               []time.Time
+	ids, versions                                         []int64
+	numbers, states, owners, units, channels, externalIDs []string
+	categories, jurisdictions, bodies                     []string
+	overdue                                               []bool
+	created, updated                                      []time.Time
+	nextDue                                               []pgtype.Timestamptz
+	unitNames                                             []string // case_units: unit, case id
+	unitCases                                             []int64
+	eventIDs, eventCases, eventSeqs                       []int64
+	eventTypes, eventVisible, eventBodies                 []string
+	eventAts                                              []time.Time
 }
 
 // insertCases is the statement and arguments that write ws, all new cases.
