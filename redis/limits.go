@@ -11,7 +11,7 @@ import (
 // allowScript counts one request in a fixed window, atomically: the first increment of a window
 // starts its expiry. It returns {count, milliseconds left in the window}. A counter found without
 // an expiry (not written by this script) gets one, so that it cannot block its key forever.
-var allowScript = goredis.NewScript(`
+var allowScript = newScript(`
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
@@ -32,9 +32,12 @@ return {n, ttl}
 // Allow fails open: when Redis cannot be reached within OpTimeout (or answers with an error) it
 // allows the request and returns the error, for the caller to log.
 func (c *Client) Allow(ctx context.Context, key string, limit int, window time.Duration) (bool, time.Duration, error) {
-	ctx, cancel := c.opContext(ctx)
-	defer cancel()
-	res, err := allowScript.Run(ctx, c.rdb, []string{c.key("rl", key)}, millis(window)).Int64Slice()
+	cmd := allowScript.evalSha(ctx, []string{c.key("rl", key)}, millis(window))
+	var res []int64
+	err := c.do(ctx, cmd, allowScript)
+	if err == nil {
+		res, err = cmd.Int64Slice()
+	}
 	if err == nil && len(res) != 2 {
 		err = errors.New("the rate-limit script returned an unexpected reply")
 	}
@@ -50,32 +53,28 @@ func (c *Client) Allow(ctx context.Context, key string, limit int, window time.D
 // Recall implements dispatcher.Deduper (GET <prefix>:dd:<key>). It returns an EUnavailable error
 // when Redis cannot be reached within OpTimeout.
 func (c *Client) Recall(ctx context.Context, key string) (string, bool, error) {
-	ctx, cancel := c.opContext(ctx)
-	defer cancel()
-	v, err := c.rdb.Get(ctx, c.key("dd", key)).Result()
-	switch {
+	cmd := goredis.NewStringCmd(ctx, "get", c.key("dd", key))
+	switch err := c.do(ctx, cmd, nil); {
 	case errors.Is(err, goredis.Nil):
 		return "", false, nil
 	case err != nil:
 		return "", false, failure("recalling a request", err)
 	}
-	return v, true, nil
+	return cmd.Val(), true, nil
 }
 
 // Remember implements dispatcher.Deduper (SET <prefix>:dd:<key> value PX ttl, ttl rounded up to
 // whole milliseconds). A ttl <= 0 forgets the key, as it would be expired at once. It returns an
 // EUnavailable error when Redis cannot be reached within OpTimeout.
 func (c *Client) Remember(ctx context.Context, key, value string, ttl time.Duration) error {
-	ctx, cancel := c.opContext(ctx)
-	defer cancel()
 	k := c.key("dd", key)
-	var err error
+	var cmd goredis.Cmder
 	if ttl <= 0 {
-		err = c.rdb.Del(ctx, k).Err()
+		cmd = goredis.NewIntCmd(ctx, "del", k)
 	} else {
-		err = c.rdb.Set(ctx, k, value, time.Duration(millis(ttl))*time.Millisecond).Err()
+		cmd = goredis.NewStatusCmd(ctx, "set", k, value, "px", millis(ttl))
 	}
-	if err != nil {
+	if err := c.do(ctx, cmd, nil); err != nil {
 		return failure("remembering a request", err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package redis_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -167,4 +168,70 @@ func TestDeduperExpires(t *testing.T) {
 	if d := time.Since(start); d < 500*time.Millisecond {
 		t.Fatalf("forgotten after %s, before its ttl", d)
 	}
+}
+
+// The limiter and the deduper under the load test's concurrency (32 clients): 16 goroutines per
+// CPU, each on a key of its own. They measure how well concurrent calls share round trips.
+
+func BenchmarkAllowParallel(b *testing.B) {
+	c := open(b, sharedURL(), redis.Options{Prefix: sharedPrefix(b)})
+	benchParallel(b, func(ctx context.Context, key string) error {
+		_, _, err := c.Allow(ctx, key, 1<<30, time.Minute)
+		return err
+	})
+}
+
+func BenchmarkRecallParallel(b *testing.B) {
+	c := open(b, sharedURL(), redis.Options{Prefix: sharedPrefix(b)})
+	if err := c.Remember(context.Background(), "known", "QJ1", time.Minute); err != nil {
+		b.Fatal(err)
+	}
+	benchParallel(b, func(ctx context.Context, key string) error {
+		_, _, err := c.Recall(ctx, "known")
+		return err
+	})
+}
+
+// BenchmarkRecallSerial is one caller at a time: the latency of a lone command, which must not
+// wait for company.
+func BenchmarkRecallSerial(b *testing.B) {
+	c := open(b, sharedURL(), redis.Options{Prefix: sharedPrefix(b)})
+	ctx := context.Background()
+	for b.Loop() {
+		if _, _, err := c.Recall(ctx, "unknown"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReportParallel is the limits part of one Open311 report: Allow, Recall, Remember.
+func BenchmarkReportParallel(b *testing.B) {
+	c := open(b, sharedURL(), redis.Options{Prefix: sharedPrefix(b)})
+	benchParallel(b, func(ctx context.Context, key string) error {
+		if _, _, err := c.Allow(ctx, key, 1<<30, time.Minute); err != nil {
+			return err
+		}
+		if _, _, err := c.Recall(ctx, key); err != nil {
+			return err
+		}
+		return c.Remember(ctx, key, "QJ1", time.Minute)
+	})
+}
+
+// benchParallel runs op from 16 goroutines per CPU, each on a key of its own.
+func benchParallel(b *testing.B, op func(ctx context.Context, key string) error) {
+	b.Helper()
+	ctx := context.Background()
+	var next atomic.Int64
+	b.SetParallelism(16)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		key := "bench:" + itoa(int(next.Add(1)))
+		for pb.Next() {
+			if err := op(ctx, key); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }

@@ -15,6 +15,10 @@
 //     Redis outage must not lock everybody out of signing in; the limits are a brake, not a lock.
 //   - Deduper.Recall and Remember return an EUnavailable error.
 //
+// Allow, Recall and Remember share their round trips: the commands of concurrent callers are
+// sent together, one pipeline at a time, each caller getting its own command's reply (see
+// pipeline.go). Wake-ups are published in rounds likewise (publish.go).
+//
 // Every key and channel begins with the prefix given to Open ("cityhub" by default), so that
 // several hubs, or tests, can share one Redis:
 //
@@ -130,6 +134,10 @@ type Client struct {
 
 	out outbox // the wake-ups waiting for the publisher (publish.go)
 
+	queue     queue        // the commands waiting for the next pipeline (pipeline.go)
+	pipelines atomic.Int64 // pipelines sent (or being sent) since Open
+	pipelined atomic.Int64 // commands sent in them
+
 	psMu   sync.Mutex
 	ps     *goredis.PubSub // the current subscription, closed by Close
 	closed bool
@@ -185,15 +193,17 @@ func OpenWith(ctx context.Context, url string, opts Options) (*Client, error) {
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.out.ring = make(chan struct{}, 1)
+	c.queue.ring = make(chan struct{}, 1)
 
 	if err := c.Ping(ctx); err != nil {
 		c.log.Warn("redis: not reachable; wake-ups fall back to polling and limits fail open until it is",
 			"addr", ro.Addr, "err", err)
 	}
-	c.wg.Add(3)
+	c.wg.Add(4)
 	go c.listen()
 	go c.pollWhileDown()
 	go c.publisher()
+	go c.sender()
 	return c, nil
 }
 
@@ -220,7 +230,9 @@ func (c *Client) Ping(ctx context.Context) error {
 }
 
 // Close ends the subscription (subscribers simply get no more wake-ups) and the connections.
-// It may be called more than once.
+// The Publish, Allow, Recall and Remember calls waiting for Redis return at once with an
+// EUnavailable error, and so do later ones; Close itself waits for a PUBLISH or a pipeline in
+// flight, at most OpTimeout. It may be called more than once.
 func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
 		c.cancel()

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Open311 POST throughput and p99 on PostgreSQL (two hub instances sharing it and Redis), event
-# delivery latency between the instances, and the baseline of the same server: pgbench running
-# single-row INSERT transactions from as many clients. Each run uses databases of its own and
-# drops them afterwards.
+# Open311 POST throughput and p99 on PostgreSQL (one hub instance, then two sharing it and Redis),
+# event delivery latency between the two instances, and the baseline of the same server: pgbench
+# running single-row INSERT transactions from as many clients. Each run uses databases of its own
+# and drops them afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PGURL=${CITYHUB_BENCH_PG:-postgres://postgres@127.0.0.1:5432}
@@ -11,22 +11,28 @@ CLIENTS=${CLIENTS:-32}
 N=${N:-20000}
 suffix=$$_$RANDOM
 hubdb=cityhub_bench_$suffix
+hubdb2=cityhub_bench2_$suffix
 basedb=cityhub_pgbench_$suffix
 psql_admin() { psql "$PGURL/postgres" -v ON_ERROR_STOP=1 -qAt -c "$1"; }
 cleanup() {
 	psql_admin "DROP DATABASE IF EXISTS $hubdb WITH (FORCE)" || true
+	psql_admin "DROP DATABASE IF EXISTS $hubdb2 WITH (FORCE)" || true
 	psql_admin "DROP DATABASE IF EXISTS $basedb WITH (FORCE)" || true
 }
 trap cleanup EXIT
 psql_admin "CREATE DATABASE $hubdb"
+psql_admin "CREATE DATABASE $hubdb2"
 psql_admin "CREATE DATABASE $basedb"
 
+echo "== cityhub on PostgreSQL: 1 instance, Redis, $CLIENTS clients"
+go run ./cmd/loadtest -db "$PGURL/$hubdb?sslmode=disable" -redis "$REDIS" -instances 1 -n "$N" -c "$CLIENTS"
+
 echo "== cityhub on PostgreSQL: 2 instances, Redis, $CLIENTS clients"
-go run ./cmd/loadtest -db "$PGURL/$hubdb?sslmode=disable" -redis "$REDIS" -instances 2 -n "$N" -c "$CLIENTS"
+go run ./cmd/loadtest -db "$PGURL/$hubdb2?sslmode=disable" -redis "$REDIS" -instances 2 -n "$N" -c "$CLIENTS"
 
 echo "== baseline: pgbench, single-row INSERT transactions, $CLIENTS clients, same server"
 psql "$PGURL/$basedb" -qAt -c "CREATE TABLE reports (id bigserial PRIMARY KEY, body text NOT NULL, at timestamptz NOT NULL DEFAULT now())"
 script=$(mktemp)
 echo "INSERT INTO reports (body) VALUES ('pgbench baseline: one report');" > "$script"
-pgbench -n -c "$CLIENTS" -j 2 -T 15 -f "$script" "$PGURL/$basedb" 2>&1 | grep -E "tps|latency average|number of transactions actually processed"
+pgbench -n -c "$CLIENTS" -j 2 -T 15 -f "$script" "$PGURL/$basedb?sslmode=disable" 2>&1 | grep -E "tps|latency average|number of transactions actually processed"
 rm -f "$script"
