@@ -7,6 +7,7 @@
 // steady rate and measures how long each takes to reach a console on the second.
 //
 //	go run ./cmd/loadtest [-bin bin/cityhub] [-n 20000] [-c 32] [-db DSN] [-redis URL] [-instances N]
+//	go run ./cmd/loadtest -wrk /usr/bin/wrk [-duration 15s] [-c 32] [-db DSN] [-redis URL]
 package main
 
 import (
@@ -40,8 +41,10 @@ func main() {
 	redisURL := flag.String("redis", "", "Redis URL shared by the instances")
 	instances := flag.Int("instances", 1, "hub processes sharing the store (needs -db postgres://)")
 	deliveries := flag.Int("deliveries", 1000, "reports timed from one instance to a console on another")
+	wrk := flag.String("wrk", "", "send the reports with this wrk binary for -duration instead of -n with the Go client (one instance)")
+	duration := flag.Duration("duration", 15*time.Second, "how long wrk sends reports")
 	flag.Parse()
-	cfg := setup{bin: *bin, dsn: *dsn, redis: *redisURL, instances: *instances}
+	cfg := setup{bin: *bin, dsn: *dsn, redis: *redisURL, instances: *instances, wrk: *wrk, duration: *duration}
 	if err := run(cfg, *total, *workers, *deliveries); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
@@ -51,6 +54,8 @@ func main() {
 type setup struct {
 	bin, dsn, redis string
 	instances       int
+	wrk             string        // wrk binary, or "" for the Go client
+	duration        time.Duration // of a wrk run
 	prefix          string // Redis namespace of this run, removed at the end
 }
 
@@ -80,6 +85,12 @@ func run(cfg setup, total, workers, deliveries int) error {
 	key, err := apiKey(cfg.bin, filepath.Join(dir, "0"), cfg.dsn)
 	if err != nil {
 		return err
+	}
+	if cfg.wrk != "" {
+		if len(addrs) != 1 {
+			return errors.New("-wrk drives one instance")
+		}
+		return fireWrk(cfg.wrk, dir, endpoints(addrs)[0], key, workers, cfg.duration)
 	}
 	lat, elapsed, failed := fire(endpoints(addrs), key, total, workers)
 	report(total, workers, len(addrs), lat, elapsed, failed)
