@@ -49,8 +49,13 @@ type newCaseColumns struct {
 
 // insertCases is the statement and arguments that write ws, all new cases.
 func insertCases(ws []caseWrite) (string, []any, error) {
-	var cols newCaseColumns
-	var tallies []dispatcher.Tally
+	events, tallyCount := 0, 0
+	for _, w := range ws {
+		events += len(w.events)
+		tallyCount += len(w.tallies)
+	}
+	cols := newColumns(len(ws), events)
+	tallies := make([]dispatcher.Tally, 0, tallyCount)
 	for _, w := range ws {
 		if err := cols.addCase(w.c); err != nil {
 			return "", nil, err
@@ -70,6 +75,23 @@ func insertCases(ws []caseWrite) (string, []any, error) {
 		cols.eventIDs, cols.eventCases, cols.eventSeqs, cols.eventTypes, cols.eventAts, cols.eventVisible,
 		cols.eventBodies,
 		r.dims, r.days, r.keys, r.measures, r.deltas, r.monthly}, nil
+}
+
+// newColumns has room for the given numbers of cases and events (and two units per case).
+func newColumns(cases, events int) *newCaseColumns {
+	return &newCaseColumns{
+		ids: make([]int64, 0, cases), versions: make([]int64, 0, cases),
+		numbers: make([]string, 0, cases), states: make([]string, 0, cases), owners: make([]string, 0, cases),
+		units: make([]string, 0, cases), channels: make([]string, 0, cases), externalIDs: make([]string, 0, cases),
+		categories: make([]string, 0, cases), jurisdictions: make([]string, 0, cases),
+		bodies: make([]string, 0, cases), overdue: make([]bool, 0, cases),
+		created: make([]time.Time, 0, cases), updated: make([]time.Time, 0, cases),
+		nextDue:   make([]pgtype.Timestamptz, 0, cases),
+		unitNames: make([]string, 0, 2*cases), unitCases: make([]int64, 0, 2*cases),
+		eventIDs: make([]int64, 0, events), eventCases: make([]int64, 0, events), eventSeqs: make([]int64, 0, events),
+		eventTypes: make([]string, 0, events), eventVisible: make([]string, 0, events),
+		eventBodies: make([]string, 0, events), eventAts: make([]time.Time, 0, events),
+	}
 }
 
 func (cols *newCaseColumns) addCase(c *dispatcher.Case) error {

@@ -37,9 +37,10 @@ const (
 type fakeStore struct {
 	dispatcher.Store
 
-	mu     sync.Mutex
-	events []*dispatcher.Event
-	hook   func(afterID int64) // called after EventsAfter has read, before it returns (outside the lock)
+	mu       sync.Mutex
+	events   []*dispatcher.Event
+	hook     func(afterID int64) // called after EventsAfter has read, before it returns (outside the lock)
+	lastHook func()              // called by LastEventID before it reads (outside the lock)
 }
 
 func (s *fakeStore) add(evs ...*dispatcher.Event) int64 {
@@ -80,6 +81,12 @@ func (s *fakeStore) EventsAfter(ctx context.Context, afterID int64, limit int) (
 }
 
 func (s *fakeStore) LastEventID(ctx context.Context) (int64, error) {
+	s.mu.Lock()
+	hook := s.lastHook
+	s.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if n := len(s.events); n > 0 {
@@ -429,6 +436,49 @@ func TestResume(t *testing.T) {
 	last = h.publish(events(4)...)
 	ids, _ = readUntil(t, conn, from-1, last)
 	expectSeq(t, ids, from, last)
+}
+
+// TestConsoleOpensWhileHubIdles: with no console open, the hub moves its cursor to the end of
+// the log without reading the events. A console that opens just before the hub reads that end,
+// and an event written after the console's backlog read but before that end is read: the hub
+// must see the console and read the event for it, not skip past it.
+func TestConsoleOpensWhileHubIdles(t *testing.T) {
+	h := newHarness(t, Options{}, false)
+	last := h.store.add(events(5)...)
+	h.start()
+	<-h.hub.ready // Run has read its starting cursor: the next LastEventID is the idle hub's
+
+	// The hook runs on the hub's goroutine: it reports to the test through opened, not t.Fatal.
+	opened := make(chan *websocket.Conn, 1)
+	var once sync.Once
+	h.store.mu.Lock()
+	h.store.lastHook = func() {
+		once.Do(func() {
+			conn, _, err := h.dialer.Dial(h.url("centre", last), nil)
+			if err != nil {
+				t.Errorf("dial: %v", err)
+				opened <- nil
+				return
+			}
+			var m Message
+			_ = conn.SetReadDeadline(time.Now().Add(wait))
+			if err := conn.ReadJSON(&m); err != nil || m.Type != TypeLive || m.ID != last {
+				t.Errorf("first message %+v (%v), want stream.live %d: nothing after %d yet", m, err, last, last)
+			}
+			h.store.add(event(6, unitDD)) // after the console's backlog read, before the end is read
+			opened <- conn
+		})
+	}
+	h.store.mu.Unlock()
+	_ = h.bus.Publish(context.Background(), last+1) // a wake-up: the idle hub reads the end of the log
+	conn := <-opened
+	if conn == nil {
+		t.FailNow()
+	}
+	defer conn.Close()
+
+	ids, _ := readUntil(t, conn, last, last+1)
+	expectSeq(t, ids, last+1, last+1)
 }
 
 // (3) Events appended while consoles connect: the backlog read races the live broadcast.
