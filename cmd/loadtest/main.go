@@ -56,7 +56,7 @@ type setup struct {
 	instances       int
 	wrk             string        // wrk binary, or "" for the Go client
 	duration        time.Duration // of a wrk run
-	prefix          string // Redis namespace of this run, removed at the end
+	prefix          string        // Redis namespace of this run, removed at the end
 }
 
 func run(cfg setup, total, workers, deliveries int) error {
