@@ -57,6 +57,7 @@ type committer struct {
 	batches atomic.Int64 // transactions committed (for tests and metrics)
 	jobs    chan *writeJob
 	quit    chan struct{}
+	stopped chan struct{} // closed once the committer has stopped and its queue is empty
 	wg      sync.WaitGroup
 	once    sync.Once
 }
@@ -64,6 +65,7 @@ type committer struct {
 func (s *Store) startCommitters() {
 	s.commit.jobs = make(chan *writeJob, maxBatch)
 	s.commit.quit = make(chan struct{})
+	s.commit.stopped = make(chan struct{})
 	s.commit.wg.Go(s.commitLoop)
 }
 
@@ -72,6 +74,7 @@ func (s *Store) stopCommitters() {
 	s.commit.once.Do(func() {
 		close(s.commit.quit)
 		s.commit.wg.Wait()
+		defer close(s.commit.stopped)
 		for {
 			select {
 			case job := <-s.commit.jobs:
@@ -100,7 +103,16 @@ func (s *Store) write(ctx context.Context, what string, caseID int64, events int
 	case <-s.commit.quit:
 		return 0, dispatcher.Errorf(dispatcher.EUnavailable, "%s: the store is closing", what)
 	}
-	<-job.done // once queued, the outcome must be known before answering
+	// Once queued, the outcome must be known before answering.
+	select {
+	case <-job.done:
+	case <-s.commit.stopped:
+		select {
+		case <-job.done:
+		default: // queued as the store closed, after its queue was emptied: it never ran
+			return 0, dispatcher.Errorf(dispatcher.EUnavailable, "%s: the store is closing", what)
+		}
+	}
 	return job.found, s.storeErr(job.err, what)
 }
 

@@ -26,15 +26,17 @@ type writeJob struct {
 }
 
 type committer struct {
-	jobs chan *writeJob
-	quit chan struct{}
-	wg   sync.WaitGroup
-	once sync.Once
+	jobs    chan *writeJob
+	quit    chan struct{}
+	stopped chan struct{} // closed once the committer has stopped and its queue is empty
+	wg      sync.WaitGroup
+	once    sync.Once
 }
 
 func (s *Store) startCommitter() {
 	s.jobs = make(chan *writeJob, maxBatch)
 	s.quit = make(chan struct{})
+	s.stopped = make(chan struct{})
 	s.wg.Add(1)
 	go s.commitLoop()
 }
@@ -43,6 +45,7 @@ func (s *Store) stopCommitter() {
 	s.once.Do(func() {
 		close(s.quit)
 		s.wg.Wait()
+		close(s.stopped)
 	})
 }
 
@@ -58,7 +61,16 @@ func (s *Store) write(ctx context.Context, what string, fn func(ctx context.Cont
 	case <-s.quit:
 		return dispatcher.Errorf(dispatcher.EUnavailable, "%s: the store is closing", what)
 	}
-	<-job.done // once queued, the outcome must be known before answering
+	// Once queued, the outcome must be known before answering.
+	select {
+	case <-job.done:
+	case <-s.stopped:
+		select {
+		case <-job.done:
+		default: // queued as the store closed, after its queue was emptied: it never ran
+			return dispatcher.Errorf(dispatcher.EUnavailable, "%s: the store is closing", what)
+		}
+	}
 	return storeErr(job.err, what)
 }
 

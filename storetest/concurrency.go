@@ -212,3 +212,45 @@ func testConcurrentFailuresStayApart(t *testing.T, s dispatcher.Store) {
 		}
 	}
 }
+
+// testCloseWhileWriting closes the store while 16 writers create cases as fast as they can. Every
+// write returns, none later than a few seconds after Close: committed (nil), or refused with an
+// EUnavailable error. None hangs, whenever it reached the store.
+func testCloseWhileWriting(t *testing.T, s dispatcher.Store) {
+	const writers = 16
+	errs := make(chan error, writers)
+	var created sync.WaitGroup
+	created.Add(writers)
+	for w := range writers {
+		go func() {
+			first := true
+			for i := 0; ; i++ {
+				c := newCase(w*100_000 + i)
+				err := s.CreateCase(context.Background(), c, addEvents(c, 1), nil)
+				if first {
+					created.Done()
+					first = false
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	created.Wait() // every writer is writing
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	deadline := time.After(10 * time.Second)
+	for range writers {
+		select {
+		case err := <-errs:
+			if dispatcher.ErrorCode(err) != dispatcher.EUnavailable {
+				t.Errorf("a write during Close: %v, want an %s error", err, dispatcher.EUnavailable)
+			}
+		case <-deadline:
+			t.Fatalf("writes still waiting 10 s after Close")
+		}
+	}
+}

@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) dispatcher.Store) {
 		{"ConcurrentCreate", testConcurrentCreate},
 		{"ConcurrentFailuresStayApart", testConcurrentFailuresStayApart},
 		{"ConcurrentUpdate", testConcurrentUpdate},
+		{"CloseWhileWriting", testCloseWhileWriting},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
