@@ -379,7 +379,9 @@ func TestCallsBoundedWhilePipelineHangs(t *testing.T) {
 				if dispatcher.ErrorCode(err) != dispatcher.EUnavailable {
 					t.Errorf("wave %d, call %d: %v; want an %s error", wave, i, err, dispatcher.EUnavailable)
 				}
-				if took > opTimeout+300*time.Millisecond {
+				// The bound only tells "returned after its timeout" from "waited for the thaw"
+				// (never, without it): wide, so that a loaded machine does not fail it.
+				if took > opTimeout+2*time.Second {
 					t.Errorf("wave %d, call %d took %s, want about the %s OpTimeout", wave, i, took, opTimeout)
 				}
 			})
@@ -421,12 +423,13 @@ func TestCloseEndsWaitingCalls(t *testing.T) {
 	})
 	closed := make(chan error, 1)
 	go func() { closed <- c.Close() }()
-	if !waitGroupWithin(&wg, 500*time.Millisecond) {
-		t.Fatal("calls still wait 500 ms after Close")
+	// Well under the 3 s OpTimeout: the calls were released by Close, not by their timeout.
+	if !waitGroupWithin(&wg, 1500*time.Millisecond) {
+		t.Fatal("calls still wait 1.5 s after Close")
 	}
 	start := time.Now()
 	ok, _, err := c.Allow(ctx, "k", 1, time.Minute)
-	if !ok || dispatcher.ErrorCode(err) != dispatcher.EUnavailable || time.Since(start) > 100*time.Millisecond {
+	if !ok || dispatcher.ErrorCode(err) != dispatcher.EUnavailable || time.Since(start) > time.Second {
 		t.Fatalf("Allow after Close = %v, %v after %s; want allowed at once with an %s error",
 			ok, err, time.Since(start), dispatcher.EUnavailable)
 	}
