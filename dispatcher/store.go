@@ -75,6 +75,13 @@ type Store interface {
 	Close() error
 }
 
+// CommitStats is implemented by stores that commit the case writes waiting at one moment in one
+// transaction (group commit). Writes is the number of case writes committed since the store was
+// opened, Commits the number of transactions they took: Writes/Commits is the mean batch.
+type CommitStats interface {
+	CommitStats() (writes, commits int64)
+}
+
 // CompleteNumber appends a case ID to a number stem: ("QJ20261127", 42) -> "QJ20261127000042".
 func CompleteNumber(stem string, id int64) string { return fmt.Sprintf("%s%06d", stem, id) }
 

@@ -55,6 +55,7 @@ type writeJob struct {
 
 type committer struct {
 	batches atomic.Int64 // transactions committed (for tests and metrics)
+	writes  atomic.Int64 // case writes they committed (an update that found a newer version writes nothing)
 	jobs    chan *writeJob
 	quit    chan struct{}
 	stopped chan struct{} // closed once the committer has stopped and its queue is empty
@@ -184,6 +185,11 @@ func (s *Store) commitBatch(batch []*writeJob) {
 	}
 }
 
+// CommitStats implements dispatcher.CommitStats.
+func (s *Store) CommitStats() (writes, commits int64) {
+	return s.commit.writes.Load(), s.commit.batches.Load()
+}
+
 // writeAlone runs one job in a transaction of its own, retrying it after a lost deadlock.
 func (s *Store) writeAlone(job *writeJob) {
 	ctx, cancel := withTimeout(job.ctx)
@@ -262,6 +268,7 @@ func (s *Store) writeTogether(ctx context.Context, jobs []*writeJob) (err error)
 		if job.caseID == 0 {
 			job.found = 1 // the statement of the new cases answers their number
 		}
+		s.commit.writes.Add(job.found)
 	}
 	return nil
 }

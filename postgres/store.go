@@ -41,9 +41,10 @@ type Store struct {
 }
 
 var (
-	_ dispatcher.Store    = (*Store)(nil)
-	_ dispatcher.Exporter = (*Store)(nil)
-	_ dispatcher.Importer = (*Store)(nil)
+	_ dispatcher.Store       = (*Store)(nil)
+	_ dispatcher.Exporter    = (*Store)(nil)
+	_ dispatcher.Importer    = (*Store)(nil)
+	_ dispatcher.CommitStats = (*Store)(nil)
 )
 
 // Pool settings used unless the DSN names its own (pool_max_conns=..., connect_timeout=...,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+	"sync/atomic"
 
 	"cityhub/dispatcher"
 )
@@ -31,6 +32,8 @@ type committer struct {
 	stopped chan struct{} // closed once the committer has stopped and its queue is empty
 	wg      sync.WaitGroup
 	once    sync.Once
+	commits atomic.Int64 // transactions committed
+	writes  atomic.Int64 // writes they committed
 }
 
 func (s *Store) startCommitter() {
@@ -117,7 +120,19 @@ func (s *Store) commitBatch(batch []*writeJob) {
 	}
 	if err := tx.Commit(); err != nil {
 		failAll(batch, err)
+		return
 	}
+	s.commits.Add(1)
+	for _, job := range batch {
+		if job.err == nil {
+			s.writes.Add(1)
+		}
+	}
+}
+
+// CommitStats implements dispatcher.CommitStats.
+func (s *Store) CommitStats() (writes, commits int64) {
+	return s.writes.Load(), s.commits.Load()
 }
 
 // runInSavepoint runs one job; if it fails, only its own changes are undone.

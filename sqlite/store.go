@@ -27,7 +27,10 @@ type Store struct {
 	committer
 }
 
-var _ dispatcher.Store = (*Store)(nil)
+var (
+	_ dispatcher.Store       = (*Store)(nil)
+	_ dispatcher.CommitStats = (*Store)(nil)
+)
 
 const (
 	busyTimeoutMS = 5000

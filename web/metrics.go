@@ -17,14 +17,14 @@ import (
 )
 
 // metrics is the /metrics registry of one server: requests and their latency by route, cases by
-// state, open streams.
+// state, open streams, and the store's group commit (writes and the transactions they took).
 type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 }
 
-func newMetrics(s *Server) *metrics {
+func newMetrics(s *Server, commits func() (writes, commits int64)) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "cityhub_http_requests_total", Help: "HTTP requests by route, method and status code.",
@@ -42,6 +42,15 @@ func newMetrics(s *Server) *metrics {
 				return float64(s.hub.Open())
 			}),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if commits != nil {
+		m.reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cityhub_store_writes_total",
+				Help: "Case writes the store committed (each with its events and tallies)."},
+				func() float64 { w, _ := commits(); return float64(w) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cityhub_store_commits_total",
+				Help: "Transactions those writes took: writes/commits is the mean group-commit batch."},
+				func() float64 { _, c := commits(); return float64(c) }))
+	}
 	return m
 }
 

@@ -21,6 +21,8 @@ type Config struct {
 	Health func(ctx context.Context) Health
 	// Limiter throttles sign-in attempts; nil means no throttling.
 	Limiter dispatcher.Limiter
+	// CommitStats, if set, reports the store's group commit for /metrics.
+	CommitStats func() (writes, commits int64)
 }
 
 // Server routes requests to the domain service.
@@ -40,7 +42,7 @@ func New(cfg Config) *Server {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	s.metrics = newMetrics(s)
+	s.metrics = newMetrics(s, cfg.CommitStats)
 	mux := http.NewServeMux()
 	s.routes(mux, cfg.Open311)
 	s.handler = s.metrics.instrument(mux)

@@ -171,7 +171,10 @@ func TestEndToEndReportReachesTheRightTeam(t *testing.T) {
 	h.do("POST", "/api/v1/cases/"+c.Number+"/actions", sj, map[string]any{"action": "acknowledge"}, 404, nil)
 	h.do("GET", "/api/v1/measures?period=today", h.login("boss"), nil, 200, nil)
 	metrics := string(h.do("GET", "/metrics", "", nil, 200, nil))
-	for _, want := range []string{"cityhub_http_requests_total", "cityhub_cases{state=\"in_progress\"} 1", "cityhub_streams_open 2"} {
+	// Three case writes so far: two reports (each received, registered and dispatched in one write)
+	// and the acknowledgement, one after the other: three commits.
+	for _, want := range []string{"cityhub_http_requests_total", "cityhub_cases{state=\"in_progress\"} 1", "cityhub_streams_open 2",
+		"cityhub_store_writes_total 3", "cityhub_store_commits_total 3"} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}

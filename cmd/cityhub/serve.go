@@ -141,8 +141,12 @@ func (m *Main) start() error {
 	m.goRun(func() { m.hub.Run(bg) })
 	m.goRun(func() { m.svc.RunScheduler(bg, time.Second) })
 	m.goRun(func() { m.watchReference(bg) })
+	var commitStats func() (int64, int64)
+	if st, ok := m.store.(dispatcher.CommitStats); ok {
+		commitStats = st.CommitStats
+	}
 	server := web.New(web.Config{Service: m.svc, Hub: m.hub, Logger: m.Log, Health: m.health,
-		Limiter: m.shared.limits,
+		Limiter: m.shared.limits, CommitStats: commitStats,
 		Open311: open311.NewHandler(m.svc, open311.Options{BaseURL: "http://" + ln.Addr().String(), Logger: m.Log,
 			Limiter: m.shared.limits, PostsPerMinute: m.Config.Open311Rate})})
 	m.srv = &http.Server{Handler: server.Handler(), ReadHeaderTimeout: 10 * time.Second}

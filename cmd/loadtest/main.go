@@ -90,10 +90,15 @@ func run(cfg setup, total, workers, deliveries int) error {
 		if len(addrs) != 1 {
 			return errors.New("-wrk drives one instance")
 		}
-		return fireWrk(cfg.wrk, dir, endpoints(addrs)[0], key, workers, cfg.duration)
+		if err := fireWrk(cfg.wrk, dir, endpoints(addrs)[0], key, workers, cfg.duration); err != nil {
+			return err
+		}
+		reportCommits(addrs)
+		return nil
 	}
 	lat, elapsed, failed := fire(endpoints(addrs), key, total, workers)
 	report(total, workers, len(addrs), lat, elapsed, failed)
+	reportCommits(addrs)
 	if len(addrs) > 1 && deliveries > 0 {
 		return measureDelivery(addrs[0], addrs[len(addrs)-1], key, deliveries)
 	}
@@ -220,6 +225,32 @@ func report(total, workers, instances int, lat []time.Duration, elapsed time.Dur
 	fmt.Printf("  throughput %.0f reports/s\n", float64(len(lat))/elapsed.Seconds())
 	fmt.Printf("  latency p50 %v  p90 %v  p99 %v  max %v\n", pct(.5).Round(time.Microsecond),
 		pct(.9).Round(time.Microsecond), pct(.99).Round(time.Microsecond), pct(1).Round(time.Microsecond))
+}
+
+// reportCommits prints how the instances' stores grouped the case writes into transactions, from
+// their /metrics.
+func reportCommits(addrs []string) {
+	var writes, commits float64
+	for _, a := range addrs {
+		resp, err := http.Get("http://" + a + "/metrics")
+		if err != nil {
+			return
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, line := range strings.Split(string(body), "\n") {
+			var v float64
+			if _, err := fmt.Sscanf(line, "cityhub_store_writes_total %g", &v); err == nil {
+				writes += v
+			}
+			if _, err := fmt.Sscanf(line, "cityhub_store_commits_total %g", &v); err == nil {
+				commits += v
+			}
+		}
+	}
+	if commits > 0 {
+		fmt.Printf("  store: %.0f case writes in %.0f transactions (%.1f per transaction)\n", writes, commits, writes/commits)
+	}
 }
 
 // percentiles sorts d and returns a function giving its p-quantile.
