@@ -39,12 +39,11 @@ func (c *keyCache) put(k *APIKey, now time.Time) {
 	if c.keys == nil {
 		c.keys = map[string]cachedKey{}
 	}
-	for h, old := range c.keys { // drop the expired ones now and then, so the map stays small
-		if len(c.keys) < 256 {
-			break
-		}
-		if !now.Before(old.expires) {
-			delete(c.keys, h)
+	if len(c.keys) >= 256 { // drop the expired ones, so that the map stays small
+		for h, old := range c.keys {
+			if !now.Before(old.expires) {
+				delete(c.keys, h)
+			}
 		}
 	}
 	c.keys[k.Hash] = cachedKey{key: *k, expires: now.Add(apiKeyTTL)}

@@ -5,10 +5,10 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sync"
 	"sync/atomic"
 
 	"cityhub/dispatcher"
+	"cityhub/internal/groupcommit"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -16,12 +16,11 @@ import (
 
 // Group commit. A write transaction of its own for every case write costs the server two round
 // trips, the event-id lock protocol and a commit with its WAL flush, which is most of the cost of
-// a small write. So writes are queued, and one committer takes every write waiting when it becomes
-// free and runs them in one transaction: one draw of ids, one pipeline of the writes' statements,
-// one COMMIT. Each caller returns only after that commit, so a write answered with success is
-// committed. A lone write still goes at once; under load the batches grow by themselves, since
-// everything that arrives while one batch commits joins the next. (One committer gave larger
-// batches, and about 25% more reports a second, than two or four in the Open311 load test.)
+// a small write. So writes are queued (internal/groupcommit), and the committer takes every write
+// waiting when it becomes free and runs them in one transaction: one draw of ids, one pipeline of
+// the writes' statements, one COMMIT. Each caller returns only after that commit, so a write
+// answered with success is committed. (One committer gave larger batches, and about 25% more
+// reports a second, than two or four in the Open311 load test.)
 //
 // Within a batch the updates are ordered by case id, so that the batches of several instances
 // lock case rows in one order and cannot deadlock on them.
@@ -50,43 +49,29 @@ type writeJob struct {
 	build func(d drawn) caseWrite
 	found int64 // case rows written: 1, or 0 for an update that found a newer version
 	err   error
-	done  chan struct{}
 }
 
 type committer struct {
+	queue   *groupcommit.Queue[*writeJob]
 	batches atomic.Int64 // transactions committed (for tests and metrics)
 	writes  atomic.Int64 // case writes they committed (an update that found a newer version writes nothing)
-	jobs    chan *writeJob
-	quit    chan struct{}
-	stopped chan struct{} // closed once the committer has stopped and its queue is empty
-	wg      sync.WaitGroup
-	once    sync.Once
 }
 
 func (s *Store) startCommitters() {
-	s.commit.jobs = make(chan *writeJob, maxBatch)
-	s.commit.quit = make(chan struct{})
-	s.commit.stopped = make(chan struct{})
-	s.commit.wg.Go(s.commitLoop)
-}
-
-// stopCommitters lets the batches in flight finish and fails the writes still queued.
-func (s *Store) stopCommitters() {
-	s.commit.once.Do(func() {
-		close(s.commit.quit)
-		s.commit.wg.Wait()
-		defer close(s.commit.stopped)
-		for {
-			select {
-			case job := <-s.commit.jobs:
-				job.err = dispatcher.Errorf(dispatcher.EUnavailable, "the store is closing")
-				close(job.done)
-			default:
-				return
-			}
+	s.commit.queue = groupcommit.Start(maxBatch, func(batch []*groupcommit.Job[*writeJob]) {
+		jobs := make([]*writeJob, len(batch))
+		for i, job := range batch {
+			jobs[i] = job.Work
+		}
+		s.commitBatch(jobs)
+		for i, job := range batch {
+			job.Err = jobs[i].err
 		}
 	})
 }
+
+// stopCommitters lets the batch in flight finish and fails the writes still queued.
+func (s *Store) stopCommitters() { s.commit.queue.Stop() }
 
 // write queues a write of case caseID (0: a new case, which draws a case id) that draws events
 // event ids, and returns once its transaction has committed the number of case rows it wrote (1,
@@ -96,71 +81,16 @@ func (s *Store) write(ctx context.Context, what string, caseID int64, events int
 	if err := s.usable(); err != nil {
 		return 0, err
 	}
-	job := &writeJob{ctx: ctx, caseID: caseID, events: events, build: build, done: make(chan struct{})}
-	select {
-	case s.commit.jobs <- job:
-	case <-ctx.Done():
-		return 0, s.storeErr(ctx.Err(), what)
-	case <-s.commit.quit:
+	job := &writeJob{ctx: ctx, caseID: caseID, events: events, build: build}
+	err := s.commit.queue.Do(ctx, job)
+	if errors.Is(err, groupcommit.ErrClosed) {
 		return 0, dispatcher.Errorf(dispatcher.EUnavailable, "%s: the store is closing", what)
 	}
-	// Once queued, the outcome must be known before answering.
-	select {
-	case <-job.done:
-	case <-s.commit.stopped:
-		select {
-		case <-job.done:
-		default: // queued as the store closed, after its queue was emptied: it never ran
-			return 0, dispatcher.Errorf(dispatcher.EUnavailable, "%s: the store is closing", what)
-		}
-	}
-	return job.found, s.storeErr(job.err, what)
-}
-
-func (s *Store) commitLoop() {
-	for {
-		select {
-		case job := <-s.commit.jobs:
-			s.commitBatch(s.collect(job))
-		case <-s.commit.quit:
-			return
-		}
-	}
-}
-
-// collect takes the first job and whatever else is already queued, leaving out (and finishing)
-// the jobs whose callers have given up.
-func (s *Store) collect(first *writeJob) []*writeJob {
-	batch := make([]*writeJob, 0, 8)
-	add := func(job *writeJob) {
-		if err := job.ctx.Err(); err != nil {
-			job.err = err
-			close(job.done)
-			return
-		}
-		batch = append(batch, job)
-	}
-	add(first)
-	for len(batch) < maxBatch {
-		select {
-		case job := <-s.commit.jobs:
-			add(job)
-		default:
-			return batch
-		}
-	}
-	return batch
+	return job.found, s.storeErr(err, what)
 }
 
 func (s *Store) commitBatch(batch []*writeJob) {
-	defer func() {
-		for _, job := range batch {
-			close(job.done)
-		}
-	}()
 	switch len(batch) {
-	case 0:
-		return
 	case 1:
 		s.writeAlone(batch[0])
 		return

@@ -22,9 +22,9 @@ func holdFirstBatch(t *testing.T, s *Store, n int) <-chan struct{} {
 		once.Do(func() {
 			close(holding)
 			deadline := time.Now().Add(10 * time.Second)
-			for len(s.commit.jobs) < n {
+			for s.commit.queue.Len() < n {
 				if time.Now().After(deadline) {
-					t.Errorf("only %d writes queued behind the first batch, want %d", len(s.commit.jobs), n)
+					t.Errorf("only %d writes queued behind the first batch, want %d", s.commit.queue.Len(), n)
 					return
 				}
 				time.Sleep(time.Millisecond)

@@ -32,7 +32,7 @@ const insertCasesSQL = `WITH new_cases AS (
 		WHERE cardinality($29::bigint[]) > 0)
 	SELECT cardinality($1::bigint[])`
 
-// newCaseColumns holds the columns of the case rows of a batch, one array per column.
+// newCaseColumns holds the rows of the new cases of a batch, one array per column.
 type newCaseColumns struct {
 	ids, versions                                         []int64
 	numbers, states, owners, units, channels, externalIDs []string
@@ -42,9 +42,42 @@ type newCaseColumns struct {
 	nextDue                                               []pgtype.Timestamptz
 	unitNames                                             []string // case_units: unit, case id
 	unitCases                                             []int64
-	eventIDs, eventCases, eventSeqs                       []int64
-	eventTypes, eventVisible, eventBodies                 []string
-	eventAts                                              []time.Time
+	events                                                *eventArrays
+}
+
+// eventArrays holds events as parallel arrays, the shape in which both the insert of new cases
+// and an update (eventsCTE) write them.
+type eventArrays struct {
+	ids, cases, seqs       []int64
+	types, visible, bodies []string
+	ats                    []time.Time
+}
+
+func newEventArrays(n int) *eventArrays {
+	return &eventArrays{ids: make([]int64, 0, n), cases: make([]int64, 0, n), seqs: make([]int64, 0, n),
+		types: make([]string, 0, n), visible: make([]string, 0, n), bodies: make([]string, 0, n),
+		ats: make([]time.Time, 0, n)}
+}
+
+// add appends e, with its body and its Visible list encoded (the JSON of an Event leaves Visible
+// out).
+func (cols *eventArrays) add(e *dispatcher.Event) error {
+	body, err := encode(e)
+	if err != nil {
+		return err
+	}
+	visible, err := encode(nonNil(e.Visible))
+	if err != nil {
+		return err
+	}
+	cols.ids = append(cols.ids, e.ID)
+	cols.cases = append(cols.cases, e.CaseID)
+	cols.seqs = append(cols.seqs, e.Seq)
+	cols.types = append(cols.types, e.Type)
+	cols.ats = append(cols.ats, e.At)
+	cols.visible = append(cols.visible, visible)
+	cols.bodies = append(cols.bodies, body)
+	return nil
 }
 
 // insertCases is the statement and arguments that write ws, all new cases.
@@ -61,7 +94,7 @@ func insertCases(ws []caseWrite) (string, []any, error) {
 			return "", nil, err
 		}
 		for _, e := range w.events {
-			if err := cols.addEvent(e); err != nil {
+			if err := cols.events.add(e); err != nil {
 				return "", nil, err
 			}
 		}
@@ -72,8 +105,8 @@ func insertCases(ws []caseWrite) (string, []any, error) {
 		cols.externalIDs, cols.categories, cols.jurisdictions, cols.overdue, cols.created, cols.updated,
 		cols.nextDue, cols.versions, cols.bodies,
 		cols.unitNames, cols.unitCases,
-		cols.eventIDs, cols.eventCases, cols.eventSeqs, cols.eventTypes, cols.eventAts, cols.eventVisible,
-		cols.eventBodies,
+		cols.events.ids, cols.events.cases, cols.events.seqs, cols.events.types, cols.events.ats,
+		cols.events.visible, cols.events.bodies,
 		r.dims, r.days, r.keys, r.measures, r.deltas, r.monthly}, nil
 }
 
@@ -88,9 +121,7 @@ func newColumns(cases, events int) *newCaseColumns {
 		created: make([]time.Time, 0, cases), updated: make([]time.Time, 0, cases),
 		nextDue:   make([]pgtype.Timestamptz, 0, cases),
 		unitNames: make([]string, 0, 2*cases), unitCases: make([]int64, 0, 2*cases),
-		eventIDs: make([]int64, 0, events), eventCases: make([]int64, 0, events), eventSeqs: make([]int64, 0, events),
-		eventTypes: make([]string, 0, events), eventVisible: make([]string, 0, events),
-		eventBodies: make([]string, 0, events), eventAts: make([]time.Time, 0, events),
+		events: newEventArrays(events),
 	}
 }
 
@@ -124,24 +155,5 @@ func (cols *newCaseColumns) addCase(c *dispatcher.Case) error {
 		cols.unitNames = append(cols.unitNames, u)
 		cols.unitCases = append(cols.unitCases, c.ID)
 	}
-	return nil
-}
-
-func (cols *newCaseColumns) addEvent(e *dispatcher.Event) error {
-	body, err := encode(e)
-	if err != nil {
-		return err
-	}
-	visible, err := encode(nonNil(e.Visible))
-	if err != nil {
-		return err
-	}
-	cols.eventIDs = append(cols.eventIDs, e.ID)
-	cols.eventCases = append(cols.eventCases, e.CaseID)
-	cols.eventSeqs = append(cols.eventSeqs, e.Seq)
-	cols.eventTypes = append(cols.eventTypes, e.Type)
-	cols.eventAts = append(cols.eventAts, e.At)
-	cols.eventVisible = append(cols.eventVisible, visible)
-	cols.eventBodies = append(cols.eventBodies, body)
 	return nil
 }

@@ -279,22 +279,11 @@ func eventsCTE(sql *strings.Builder, p *params, evs []*dispatcher.Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
-	ids := make([]int64, len(evs))
-	seqs := make([]int64, len(evs))
-	types := make([]string, len(evs))
-	ats := make([]time.Time, len(evs))
-	visible := make([]string, len(evs))
-	bodies := make([]string, len(evs))
-	for i, e := range evs {
-		body, err := encode(e)
-		if err != nil {
+	cols := newEventArrays(len(evs))
+	for _, e := range evs {
+		if err := cols.add(e); err != nil {
 			return err
 		}
-		vis, err := encode(nonNil(e.Visible))
-		if err != nil {
-			return err
-		}
-		ids[i], seqs[i], types[i], ats[i], visible[i], bodies[i] = e.ID, e.Seq, e.Type, e.At, vis, body
 	}
 	fmt.Fprintf(sql, `,
 		new_events AS (
@@ -302,7 +291,7 @@ func eventsCTE(sql *strings.Builder, p *params, evs []*dispatcher.Event) error {
 			SELECT e.id, w.id, e.seq, e.type, e.at, pg_current_xact_id(), e.visible, e.body
 			FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::timestamptz[], %s::text[], %s::text[])
 				AS e (id, seq, type, at, visible, body), written AS w)`,
-		p.add(ids), p.add(seqs), p.add(types), p.add(ats), p.add(visible), p.add(bodies))
+		p.add(cols.ids), p.add(cols.seqs), p.add(cols.types), p.add(cols.ats), p.add(cols.visible), p.add(cols.bodies))
 	return nil
 }
 
