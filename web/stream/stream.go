@@ -145,9 +145,16 @@ type Hub struct {
 	open atomic.Int64
 
 	// Owned by Run.
-	cursor int64
-	snap   []*client
+	cursor   int64
+	snap     []*client
+	idleRead time.Time // when skipWhileIdle last read the end of the log
 }
+
+// idleRefresh is how often an idle hub reads where the log ends. Between two reads its cursor
+// falls behind; a stream that opens meanwhile is offered again what its backlog already sent
+// (at most this much of the log), which it drops by id. Reading the end at every wake-up would
+// cost PostgreSQL a query on its lock table a hundred times a second under load.
+const idleRefresh = time.Second
 
 // NewHub returns a hub reading from store and woken by bus (bus may be nil: the hub then relies on
 // polling alone). Call Run to start it.
@@ -301,11 +308,16 @@ func (h *Hub) pump(ctx context.Context) {
 // skipWhileIdle moves the cursor to the end of the log without reading the events when no stream
 // is open (nobody would be offered them), and reports whether it did. The end is read before
 // looking for streams: a stream registered after that look reads everything up to the end as its
-// backlog, since registering comes before its backlog read.
+// backlog, since registering comes before its backlog read. The end is read at most every
+// idleRefresh; in between the cursor stays where it is.
 func (h *Hub) skipWhileIdle(ctx context.Context) bool {
 	if h.registered() > 0 {
 		return false
 	}
+	if time.Since(h.idleRead) < idleRefresh {
+		return true
+	}
+	h.idleRead = time.Now()
 	last, err := h.store.LastEventID(ctx)
 	if err != nil || h.registered() > 0 {
 		return false

@@ -931,3 +931,38 @@ func discard(conn *websocket.Conn, n *atomic.Int64) {
 		n.Add(1)
 	}
 }
+
+// TestIdleHubReadsTheEndSparingly: while no console is open, wake-ups read the end of the log at
+// most once per idleRefresh, so the hub's cursor falls behind; a console that opens then gets
+// every event after its since exactly once, though the hub offers it some again.
+func TestIdleHubReadsTheEndSparingly(t *testing.T) {
+	h := newHarness(t, Options{MinReadInterval: time.Millisecond}, false)
+	h.store.add(events(5)...)
+	var reads atomic.Int64
+	h.store.mu.Lock()
+	h.store.lastHook = func() { reads.Add(1) }
+	h.store.mu.Unlock()
+	h.start()
+	<-h.hub.ready // Run has read its starting cursor: later reads are the idle hub's
+	start, base := time.Now(), reads.Load()
+	var last int64
+	for i := range 20 {
+		last = h.store.add(event(int64(10+i), unitDD))
+		_ = h.bus.Publish(context.Background(), last)
+		time.Sleep(2 * time.Millisecond)
+	}
+	allowed := int64(time.Since(start)/idleRefresh) + 1
+	if n := reads.Load() - base; n > allowed {
+		t.Fatalf("the idle hub read the end of the log %d times in %v (at most %d)", n, time.Since(start), allowed)
+	}
+
+	conn, _, err := h.dialer.Dial(h.url("centre", 3), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	final := h.store.add(event(99, unitDD))
+	_ = h.bus.Publish(context.Background(), final)
+	ids, _ := readUntil(t, conn, 3, final)
+	expectSeq(t, ids, 4, final)
+}
