@@ -15,6 +15,7 @@ hubdb=cityhub_bench_$suffix
 hubdb2=cityhub_bench2_$suffix
 hubdb3=cityhub_bench3_$suffix
 hubdb4=cityhub_bench4_$suffix
+hubdb5=cityhub_bench5_$suffix
 basedb=cityhub_pgbench_$suffix
 psql_admin() { psql "$PGURL/postgres" -v ON_ERROR_STOP=1 -qAt -c "$1"; }
 cleanup() {
@@ -22,6 +23,7 @@ cleanup() {
 	psql_admin "DROP DATABASE IF EXISTS $hubdb2 WITH (FORCE)" || true
 	psql_admin "DROP DATABASE IF EXISTS $hubdb3 WITH (FORCE)" || true
 	psql_admin "DROP DATABASE IF EXISTS $hubdb4 WITH (FORCE)" || true
+	psql_admin "DROP DATABASE IF EXISTS $hubdb5 WITH (FORCE)" || true
 	psql_admin "DROP DATABASE IF EXISTS $basedb WITH (FORCE)" || true
 }
 trap cleanup EXIT
@@ -29,6 +31,7 @@ psql_admin "CREATE DATABASE $hubdb"
 psql_admin "CREATE DATABASE $hubdb2"
 psql_admin "CREATE DATABASE $hubdb3"
 psql_admin "CREATE DATABASE $hubdb4"
+psql_admin "CREATE DATABASE $hubdb5"
 psql_admin "CREATE DATABASE $basedb"
 log=$(mktemp)
 tools=$(mktemp -d)
@@ -60,6 +63,10 @@ run "1 instance, Redis, $CLIENTS clients (Go)" \
 if command -v wrk >/dev/null; then
 	run "1 instance, Redis, $CLIENTS connections (wrk), 15 s" \
 		-wrk "$(command -v wrk)" -duration 15s -db "$PGURL/$hubdb3?sslmode=disable" -redis "$REDIS" -c "$CLIENTS"
+	# The same with a command-centre console open, as in service: the hub then reads every event
+	# back from the store and sends it on.
+	run "1 instance, Redis, $CLIENTS connections (wrk), a console open, 15 s" \
+		-wrk "$(command -v wrk)" -duration 15s -db "$PGURL/$hubdb5?sslmode=disable" -redis "$REDIS" -c "$CLIENTS" -consoles
 	# The same at saturation: with more requests in flight the batches grow (up to 64 writes) and a
 	# report costs less. pgbench cannot follow: the server takes 100 connections.
 	run "1 instance, Redis, $((4 * CLIENTS)) connections (wrk), 15 s" \
@@ -83,5 +90,5 @@ awk '
 		if (runs != 2) { print "  no baseline"; exit }
 		mean = (tps[1] + tps[2]) / 2
 		printf "  pgbench: %.0f and %.0f tps, mean %.0f\n", tps[1], tps[2], mean
-		for (i = 1; i <= n; i++) printf "  %-45s %6.0f reports/s  %3.0f%%\n", name[i], rate[i], 100 * rate[i] / mean
+		for (i = 1; i <= n; i++) printf "  %-62s %6.0f reports/s  %3.0f%%\n", name[i], rate[i], 100 * rate[i] / mean
 	}' "$log"

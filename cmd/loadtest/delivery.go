@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -103,4 +106,49 @@ func skipBacklog(conn *websocket.Conn) error {
 			return nil
 		}
 	}
+}
+
+// watch keeps a command-centre console open on each instance during the throughput phase, as the
+// operators' consoles are in service, and returns a function that closes them and says how many
+// case events they received.
+func watch(addrs []string) (func() int64, error) {
+	var conns []*websocket.Conn
+	var received atomic.Int64
+	var wg sync.WaitGroup
+	closeAll := func() int64 {
+		for _, c := range conns {
+			c.Close()
+		}
+		wg.Wait()
+		return received.Load()
+	}
+	for _, addr := range addrs {
+		token, err := login(addr, "disp1", "load-test")
+		if err != nil {
+			closeAll()
+			return nil, err
+		}
+		conn, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/api/v1/stream?access_token="+url.QueryEscape(token), nil)
+		if err != nil {
+			closeAll()
+			return nil, err
+		}
+		conns = append(conns, conn)
+		if err := skipBacklog(conn); err != nil {
+			closeAll()
+			return nil, err
+		}
+		wg.Go(func() {
+			for {
+				var m struct{ Type string }
+				if err := conn.ReadJSON(&m); err != nil {
+					return
+				}
+				if strings.HasPrefix(m.Type, "case.") {
+					received.Add(1)
+				}
+			}
+		})
+	}
+	return closeAll, nil
 }

@@ -7,7 +7,7 @@
 // steady rate and measures how long each takes to reach a console on the second.
 //
 //	go run ./cmd/loadtest [-bin bin/cityhub] [-n 20000] [-c 32] [-db DSN] [-redis URL] [-instances N]
-//	go run ./cmd/loadtest -wrk /usr/bin/wrk [-duration 15s] [-c 32] [-db DSN] [-redis URL]
+//	go run ./cmd/loadtest -wrk /usr/bin/wrk [-duration 15s] [-c 32] [-db DSN] [-redis URL] [-consoles]
 //	go run ./cmd/loadtest -pgbench /usr/bin/pgbench -db DSN [-duration 15s] [-c 32]
 //
 // Each run also prints the CPU time spent per report by the hub, PostgreSQL, Redis and the load
@@ -47,6 +47,7 @@ func main() {
 	deliveries := flag.Int("deliveries", 1000, "reports timed from one instance to a console on another")
 	wrk := flag.String("wrk", "", "send the reports with this wrk binary for -duration instead of -n with the Go client (one instance)")
 	duration := flag.Duration("duration", 15*time.Second, "how long wrk (or pgbench) sends reports")
+	consoles := flag.Bool("consoles", false, "keep a command-centre console open on each instance while the reports are sent")
 	pgbench := flag.String("pgbench", "", "run this pgbench binary against -db for -duration instead (the baseline)")
 	flag.Parse()
 	if *pgbench != "" {
@@ -61,7 +62,8 @@ func main() {
 		}
 		return
 	}
-	cfg := setup{bin: *bin, dsn: *dsn, redis: *redisURL, instances: *instances, wrk: *wrk, duration: *duration}
+	cfg := setup{bin: *bin, dsn: *dsn, redis: *redisURL, instances: *instances, wrk: *wrk, duration: *duration,
+		consoles: *consoles}
 	if err := run(cfg, *total, *workers, *deliveries); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
@@ -73,6 +75,7 @@ type setup struct {
 	instances       int
 	wrk             string        // wrk binary, or "" for the Go client
 	duration        time.Duration // of a wrk run
+	consoles        bool          // a console open on each instance during the run
 	prefix          string        // Redis namespace of this run, removed at the end
 }
 
@@ -103,6 +106,13 @@ func run(cfg setup, total, workers, deliveries int) error {
 	key, err := apiKey(cfg.bin, filepath.Join(dir, "0"), cfg.dsn)
 	if err != nil {
 		return err
+	}
+	if cfg.consoles {
+		stopWatching, err := watch(addrs)
+		if err != nil {
+			return err
+		}
+		defer func() { fmt.Printf("  consoles received %d case events\n", stopWatching()) }()
 	}
 	before, measured := readCPU(pids)
 	if cfg.wrk != "" {
