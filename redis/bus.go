@@ -96,7 +96,7 @@ func (c *Client) listen() {
 	pinged := false // a PING is out and nothing has been received since
 	pause := minRetryPause
 	for ps != nil {
-		msg, err := ps.ReceiveTimeout(c.ctx, c.opts.HealthInterval)
+		msg, err := c.receive(ps)
 		if c.ctx.Err() != nil {
 			return // Close has closed ps
 		}
@@ -163,14 +163,27 @@ func (c *Client) listen() {
 	}
 }
 
+// receive waits up to HealthInterval for a message. A receive after a failure first dials and
+// subscribes again: the deadline, OpTimeout past the receive's own, bounds that handshake too
+// (see resubscribe).
+func (c *Client) receive(ps *goredis.PubSub) (any, error) {
+	ctx, cancel := context.WithTimeout(c.ctx, c.opts.HealthInterval+c.opts.OpTimeout)
+	defer cancel()
+	return ps.ReceiveTimeout(ctx, c.opts.HealthInterval)
+}
+
 // resubscribe closes old (if any) and subscribes afresh. It returns nil once the Client is closed.
 func (c *Client) resubscribe(old *goredis.PubSub) *goredis.PubSub {
 	if old != nil {
 		_ = old.Close()
 	}
 	// Subscribe dials and sends SUBSCRIBE now if it can; if it cannot, the channel is recorded
-	// and the next receive dials and subscribes.
-	ps := c.rdb.Subscribe(c.ctx, c.channel)
+	// and the next receive dials and subscribes. The handshake of a new connection waits for the
+	// server's answer, which a stopped server never sends, and cancelling c.ctx does not end that
+	// wait: only a deadline does, so that Close never waits longer than OpTimeout for it.
+	ctx, cancel := c.opContext(c.ctx)
+	ps := c.rdb.Subscribe(ctx, c.channel)
+	cancel()
 	c.psMu.Lock()
 	defer c.psMu.Unlock()
 	if c.closed {

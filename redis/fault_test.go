@@ -151,3 +151,23 @@ func TestFrozenRedisIsDetected(t *testing.T) {
 	srv.thaw()
 	waitFor(t, "the subscription to come back", 15*time.Second, sub.Connected)
 }
+
+// TestCloseWhileSubscribingToAFrozenServer: a server that accepts connections but answers nothing
+// (stopped) holds the subscription's first handshake; Close must not wait for more than OpTimeout
+// on it, as it does not on a pipeline in flight.
+func TestCloseWhileSubscribingToAFrozenServer(t *testing.T) {
+	srv := startPrivateRedis(t)
+	srv.freeze()
+	defer srv.thaw()
+	const opTimeout = 300 * time.Millisecond
+	c := open(t, srv.url(), redis.Options{Prefix: newPrefix(), OpTimeout: opTimeout})
+	time.Sleep(100 * time.Millisecond) // let the listener start its subscription
+	start := time.Now()
+	closed := make(chan error, 1)
+	go func() { closed <- c.Close() }()
+	select {
+	case <-closed:
+	case <-time.After(opTimeout + 2*time.Second):
+		t.Fatalf("Close still waits %v after it was called (OpTimeout %v)", time.Since(start), opTimeout)
+	}
+}

@@ -232,7 +232,9 @@ func (c *Client) Ping(ctx context.Context) error {
 // Close ends the subscription (subscribers simply get no more wake-ups) and the connections.
 // The Publish, Allow, Recall and Remember calls waiting for Redis return at once with an
 // EUnavailable error, and so do later ones; Close itself waits for a PUBLISH or a pipeline in
-// flight, at most OpTimeout. It may be called more than once.
+// flight at most OpTimeout, and for the subscription's connection while it is being made at most
+// OpTimeout, or HealthInterval + OpTimeout when a receive reconnects. It may be called more than
+// once.
 func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
 		c.cancel()
