@@ -115,29 +115,28 @@ func run(cfg setup, total, workers, deliveries int) error {
 		defer func() { fmt.Printf("  consoles received %d case events\n", stopWatching()) }()
 	}
 	before, measured := readCPU(pids)
+	succeeded, loadCPU, loadName := int64(0), time.Duration(0), "Go client"
 	if cfg.wrk != "" {
 		if len(addrs) != 1 {
 			return errors.New("-wrk drives one instance")
 		}
-		succeeded, wrkCPU, err := fireWrk(cfg.wrk, dir, endpoints(addrs)[0], key, workers, cfg.duration)
+		var err error
+		succeeded, loadCPU, err = fireWrk(cfg.wrk, dir, endpoints(addrs)[0], key, workers, cfg.duration)
 		if err != nil {
 			return err
 		}
-		if after, ok := readCPU(pids); ok && measured {
-			printCPU(cpuSpent(before, after, wrkCPU), succeeded, "report", "wrk", cfg.shown())
-		}
-		printPeakMemory(pids)
-		reportCommits(addrs)
-		return nil
+		loadName = "wrk"
+	} else {
+		lat, elapsed, failed := fire(endpoints(addrs), key, total, workers)
+		report(total, workers, len(addrs), lat, elapsed, failed)
+		succeeded = int64(total) - failed
 	}
-	lat, elapsed, failed := fire(endpoints(addrs), key, total, workers)
-	report(total, workers, len(addrs), lat, elapsed, failed)
 	if after, ok := readCPU(pids); ok && measured {
-		printCPU(cpuSpent(before, after, 0), int64(total)-failed, "report", "Go client", cfg.shown())
+		printCPU(cpuSpent(before, after, loadCPU), succeeded, "report", loadName, cfg.shown())
 	}
 	printPeakMemory(pids)
 	reportCommits(addrs)
-	if len(addrs) > 1 && deliveries > 0 {
+	if cfg.wrk == "" && len(addrs) > 1 && deliveries > 0 {
 		return measureDelivery(addrs[0], addrs[len(addrs)-1], key, deliveries)
 	}
 	return nil
