@@ -65,11 +65,17 @@ type fixture struct {
 // clock at Wednesday 2026-11-25 10:00.
 func newFixture(t testing.TB, manual bool) *fixture {
 	t.Helper()
+	return newFixtureOn(t, manual, nil)
+}
+
+// newFixtureOn is newFixture with the given bus (nil: the in-process bus).
+func newFixtureOn(t testing.TB, manual bool, bus dispatcher.Bus) *fixture {
+	t.Helper()
 	ref, router := qijiang(t)
 	store := teststore.Open(t)
 	clock := testclock.New(at("2026-11-25 10:00"))
 	svc, err := dispatcher.NewService(dispatcher.Config{Store: store, Router: router, Reference: ref,
-		Now: clock.Now, ManualDispatch: manual})
+		Now: clock.Now, ManualDispatch: manual, Bus: bus})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,13 +99,20 @@ func (f *fixture) actor(t testing.TB, login string) dispatcher.Actor {
 	return a.Actor()
 }
 
+// complaintAt is a hotline report of pavement vending (0501) at p.
+func complaintAt(p dispatcher.Point) dispatcher.Complaint {
+	return dispatcher.Complaint{
+		Channel: dispatcher.ChannelHotline, Nature: "complaint", Category: "0501", Text: "人行道上有流动摊贩",
+		Location: dispatcher.Location{Point: p, Original: p, Datum: dispatcher.WGS84, Address: "古南街道"},
+		Reporter: dispatcher.Contact{Name: "张三", Phone: "13812345678"},
+	}
+}
+
 func (f *fixture) submit(t testing.TB, nature, category string) *dispatcher.Case {
 	t.Helper()
-	res, err := f.svc.Submit(f.ctx, f.actor(t, "op1"), dispatcher.Complaint{
-		Channel: dispatcher.ChannelHotline, Nature: nature, Category: category, Text: "人行道上有流动摊贩",
-		Location: dispatcher.Location{Point: guNan, Original: guNan, Datum: dispatcher.WGS84, Address: "古南街道"},
-		Reporter: dispatcher.Contact{Name: "张三", Phone: "13812345678"},
-	})
+	cmp := complaintAt(guNan)
+	cmp.Nature, cmp.Category = nature, category
+	res, err := f.svc.Submit(f.ctx, f.actor(t, "op1"), cmp)
 	if err != nil {
 		t.Fatalf("submit: %v", err)
 	}

@@ -95,6 +95,8 @@ func BenchmarkCreateCaseParallel(b *testing.B) {
 		}
 	})
 	cpu.report(b, b.N)
+	w, c := s.CommitStats()
+	b.Logf("batches: %d writes in %d commits", w, c)
 }
 
 // BenchmarkTallies asks for a day, a month and a year of one dimension, with the tallies that

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -32,6 +33,18 @@ func holdFirstBatch(t *testing.T, s *Store, n int) <-chan struct{} {
 		})
 	}
 	return holding
+}
+
+// createHeld writes case i in a batch that holdFirstBatch holds until n more writes are queued
+// behind it, and returns once it is held; the channel gets its outcome.
+func createHeld(t *testing.T, s *Store, n, i int) <-chan error {
+	t.Helper()
+	holding := holdFirstBatch(t, s, n)
+	c, evs, tallies := benchCase(i)
+	done := make(chan error, 1)
+	go func() { done <- s.CreateCase(context.Background(), c, evs, tallies) }()
+	<-holding
+	return done
 }
 
 // createAll writes the cases concurrently and returns each call's error, in order.
@@ -147,11 +160,7 @@ func TestBatchedUpdatesOfOneCase(t *testing.T) {
 	c, evs, tallies := benchCase(0)
 	must(t, s.CreateCase(ctx, c, evs, tallies), "CreateCase")
 
-	holding := holdFirstBatch(t, s, 2)
-	other, otherEvs, otherTallies := benchCase(1)
-	otherDone := make(chan error, 1)
-	go func() { otherDone <- s.CreateCase(ctx, other, otherEvs, otherTallies) }()
-	<-holding
+	otherDone := createHeld(t, s, 2, 1)
 
 	errs := make([]error, 2)
 	var wg sync.WaitGroup
@@ -186,5 +195,66 @@ func TestBatchedUpdatesOfOneCase(t *testing.T) {
 	must(t, err, "CaseEvents")
 	if len(stored) != len(evs)+1 {
 		t.Errorf("the case has %d events, want %d", len(stored), len(evs)+1)
+	}
+}
+
+// TestStoredEventBodiesAreTheirJSON: an event is sent without its id and completed by the server;
+// what is stored is byte for byte the JSON of the event with its id, for new cases and updates
+// sharing one transaction, with text that looks like the part the server adds.
+func TestStoredEventBodiesAreTheirJSON(t *testing.T) {
+	s := openTest(t)
+	ctx := t.Context()
+	tricky := func(e *dispatcher.Event, i int) {
+		e.Reason = fmt.Sprintf(`{"id":0,"case_id":%d} "引号" <b>&</b> \u2028`, i)
+		e.Data = json.RawMessage(fmt.Sprintf(`{"id":0,"note":"{\"id\":0,","n":%d}`, i))
+	}
+	c, evs, tallies := benchCase(0)
+	must(t, s.CreateCase(ctx, c, evs, tallies), "CreateCase")
+
+	heldDone := createHeld(t, s, 3, 1)
+
+	// One transaction: two new cases and an update, their events' slots interleaved by job order.
+	news := make([][]*dispatcher.Event, 2)
+	var upd dispatcher.Case
+	var updEvs []*dispatcher.Event
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		nc, nevs, ntallies := benchCase(2 + i)
+		for k, e := range nevs {
+			tricky(e, 10*i+k)
+		}
+		news[i] = nevs
+		wg.Go(func() { errs[i] = s.CreateCase(ctx, nc, nevs, ntallies) })
+	}
+	upd = *c
+	for k := range 2 {
+		upd.Version++
+		e := &dispatcher.Event{Seq: upd.Version, Type: "noted", Action: "note", Actor: dispatcher.SystemActor,
+			At: c.UpdatedAt, To: upd.State, Owner: upd.Owner, Visible: upd.Owners}
+		tricky(e, 100+k)
+		updEvs = append(updEvs, e)
+	}
+	wg.Go(func() { errs[2] = s.UpdateCase(ctx, &upd, c.Version, updEvs, nil) })
+	wg.Wait()
+	must(t, <-heldDone, "CreateCase held")
+	for i, err := range errs {
+		must(t, err, fmt.Sprintf("write %d", i))
+	}
+	if got := s.commit.batches.Load(); got != 3 {
+		t.Fatalf("the three writes took %d transactions after the held one, want 1", got-2)
+	}
+	for _, e := range slices.Concat(news[0], news[1], updEvs) {
+		if e.ID == 0 {
+			t.Fatalf("an event of case %d was not given its id", e.CaseID)
+		}
+		var body string
+		err := s.pool.QueryRow(ctx, "SELECT body FROM events WHERE id = $1", e.ID).Scan(&body)
+		must(t, err, "read the stored body")
+		want, err := json.Marshal(e)
+		must(t, err, "encode the event")
+		if body != string(want) {
+			t.Errorf("event %d is stored as\n%s\nwant\n%s", e.ID, body, want)
+		}
 	}
 }

@@ -1,7 +1,9 @@
 package postgres
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"cityhub/dispatcher"
@@ -13,7 +15,8 @@ import (
 // case rows, their units, their events (each with the xid of the writing transaction) and one row
 // of tally deltas for all of them, each insert taking its rows from parallel arrays. One statement
 // instead of one per case saves the server the planning, start and end of a statement per report,
-// which cost about as much as the rows themselves. It returns the number of cases.
+// which cost about as much as the rows themselves. Events take their ids from those drawn by the
+// transaction (write.go). It returns the number of cases.
 const insertCasesSQL = `WITH new_cases AS (
 		INSERT INTO cases (id, ` + caseColumns + `)
 		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
@@ -23,9 +26,10 @@ const insertCasesSQL = `WITH new_cases AS (
 		INSERT INTO case_units (unit, case_id) SELECT * FROM unnest($16::text[], $17::bigint[])),
 	new_events AS (
 		INSERT INTO events (id, case_id, seq, type, at, xid, visible, body)
-		SELECT e.id, e.case_id, e.seq, e.type, e.at, pg_current_xact_id(), e.visible, e.body
-		FROM unnest($18::bigint[], $19::bigint[], $20::bigint[], $21::text[], $22::timestamptz[], $23::text[],
-			$24::text[]) AS e (id, case_id, seq, type, at, visible, body)),
+		SELECT d.ids[e.slot], e.case_id, e.seq, e.type, e.at, pg_current_xact_id(), e.visible,
+			'{"id":' || d.ids[e.slot] || e.rest
+		FROM unnest($18::int[], $19::bigint[], $20::bigint[], $21::text[], $22::timestamptz[], $23::text[],
+			$24::text[]) AS e (slot, case_id, seq, type, at, visible, rest), ` + drawnEventIDs + `),
 	tally AS (
 		INSERT INTO tally_log (dim, day, key, measure, delta, monthly)
 		SELECT $25::text[], $26::text[], $27::text[], $28::text[], $29::bigint[], $30::boolean[]
@@ -46,68 +50,108 @@ type newCaseColumns struct {
 }
 
 // eventArrays holds events as parallel arrays, the shape in which both the insert of new cases
-// and an update (eventsCTE) write them.
+// and an update (eventsCTE) write them. An event is written before its id is known: it carries
+// the position of its id among those its transaction draws (slot, from 1), and its JSON body
+// without the id, which is the first member (rest: the body after `{"id":0`). The server puts the
+// two together.
 type eventArrays struct {
-	ids, cases, seqs       []int64
-	types, visible, bodies []string
-	ats                    []time.Time
+	slots                 []int32
+	cases, seqs           []int64
+	types, visible, rests []string
+	ats                   []time.Time
 }
 
 func newEventArrays(n int) *eventArrays {
-	return &eventArrays{ids: make([]int64, 0, n), cases: make([]int64, 0, n), seqs: make([]int64, 0, n),
-		types: make([]string, 0, n), visible: make([]string, 0, n), bodies: make([]string, 0, n),
+	return &eventArrays{slots: make([]int32, 0, n), cases: make([]int64, 0, n), seqs: make([]int64, 0, n),
+		types: make([]string, 0, n), visible: make([]string, 0, n), rests: make([]string, 0, n),
 		ats: make([]time.Time, 0, n)}
 }
 
-// add appends e, with its body and its Visible list encoded (the JSON of an Event leaves Visible
-// out).
-func (cols *eventArrays) add(e *dispatcher.Event) error {
+// bodyWithoutID is how the JSON body of an event that has no id yet begins.
+const bodyWithoutID = `{"id":0`
+
+// add appends e, which has no id yet and takes the one in slot, with its body and its Visible
+// list encoded (the JSON of an Event leaves Visible out).
+func (cols *eventArrays) add(e *dispatcher.Event, slot int) error {
+	if e.ID != 0 {
+		return fmt.Errorf("postgres: event of case %d already has id %d", e.CaseID, e.ID)
+	}
 	body, err := encode(e)
 	if err != nil {
 		return err
+	}
+	rest, ok := strings.CutPrefix(body, bodyWithoutID)
+	if !ok || !strings.HasPrefix(rest, ",") {
+		return fmt.Errorf("postgres: an event body does not begin with its id: %.40s", body)
 	}
 	visible, err := encode(nonNil(e.Visible))
 	if err != nil {
 		return err
 	}
-	cols.ids = append(cols.ids, e.ID)
+	cols.slots = append(cols.slots, int32(slot))
 	cols.cases = append(cols.cases, e.CaseID)
 	cols.seqs = append(cols.seqs, e.Seq)
 	cols.types = append(cols.types, e.Type)
 	cols.ats = append(cols.ats, e.At)
 	cols.visible = append(cols.visible, visible)
-	cols.bodies = append(cols.bodies, body)
+	cols.rests = append(cols.rests, rest)
 	return nil
 }
 
-// insertCases is the statement and arguments that write ws, all new cases.
-func insertCases(ws []caseWrite) (string, []any, error) {
-	events, tallyCount := 0, 0
-	for _, w := range ws {
-		events += len(w.events)
-		tallyCount += len(w.tallies)
-	}
-	cols := newColumns(len(ws), events)
-	tallies := make([]dispatcher.Tally, 0, tallyCount)
-	for _, w := range ws {
-		if err := cols.addCase(w.c); err != nil {
-			return "", nil, err
-		}
-		for _, e := range w.events {
-			if err := cols.events.add(e); err != nil {
-				return "", nil, err
-			}
-		}
-		tallies = append(tallies, w.tallies...)
-	}
+// args are the arguments of insertCasesSQL that write the cases of cols and the tallies.
+func (cols *newCaseColumns) args(tallies []dispatcher.Tally) []any {
 	r := newLogRow(tallies)
-	return insertCasesSQL, []any{cols.ids, cols.numbers, cols.states, cols.owners, cols.units, cols.channels,
+	return []any{cols.ids, cols.numbers, cols.states, cols.owners, cols.units, cols.channels,
 		cols.externalIDs, cols.categories, cols.jurisdictions, cols.overdue, cols.created, cols.updated,
 		cols.nextDue, cols.versions, cols.bodies,
 		cols.unitNames, cols.unitCases,
-		cols.events.ids, cols.events.cases, cols.events.seqs, cols.events.types, cols.events.ats,
-		cols.events.visible, cols.events.bodies,
-		r.dims, r.days, r.keys, r.measures, r.deltas, r.monthly}, nil
+		cols.events.slots, cols.events.cases, cols.events.seqs, cols.events.types, cols.events.ats,
+		cols.events.visible, cols.events.rests,
+		r.dims, r.days, r.keys, r.measures, r.deltas, r.monthly}
+}
+
+// appendShifted appends the rows of other, its event slots moved up by offset.
+func (cols *newCaseColumns) appendShifted(other *newCaseColumns, offset int) {
+	cols.ids = append(cols.ids, other.ids...)
+	cols.versions = append(cols.versions, other.versions...)
+	cols.numbers = append(cols.numbers, other.numbers...)
+	cols.states = append(cols.states, other.states...)
+	cols.owners = append(cols.owners, other.owners...)
+	cols.units = append(cols.units, other.units...)
+	cols.channels = append(cols.channels, other.channels...)
+	cols.externalIDs = append(cols.externalIDs, other.externalIDs...)
+	cols.categories = append(cols.categories, other.categories...)
+	cols.jurisdictions = append(cols.jurisdictions, other.jurisdictions...)
+	cols.bodies = append(cols.bodies, other.bodies...)
+	cols.overdue = append(cols.overdue, other.overdue...)
+	cols.created = append(cols.created, other.created...)
+	cols.updated = append(cols.updated, other.updated...)
+	cols.nextDue = append(cols.nextDue, other.nextDue...)
+	cols.unitNames = append(cols.unitNames, other.unitNames...)
+	cols.unitCases = append(cols.unitCases, other.unitCases...)
+	cols.events.appendShifted(other.events, offset)
+}
+
+// appendShifted appends the events of other, their slots moved up by offset.
+func (cols *eventArrays) appendShifted(other *eventArrays, offset int) {
+	for _, slot := range other.slots {
+		cols.slots = append(cols.slots, slot+int32(offset))
+	}
+	cols.cases = append(cols.cases, other.cases...)
+	cols.seqs = append(cols.seqs, other.seqs...)
+	cols.types = append(cols.types, other.types...)
+	cols.visible = append(cols.visible, other.visible...)
+	cols.rests = append(cols.rests, other.rests...)
+	cols.ats = append(cols.ats, other.ats...)
+}
+
+// shiftSlots returns slots moved up by offset.
+func shiftSlots(slots []int32, offset int) []int32 {
+	out := make([]int32, len(slots))
+	for i, slot := range slots {
+		out[i] = slot + int32(offset)
+	}
+	return out
 }
 
 // newColumns has room for the given numbers of cases and events (and two units per case).
@@ -125,7 +169,8 @@ func newColumns(cases, events int) *newCaseColumns {
 	}
 }
 
-func (cols *newCaseColumns) addCase(c *dispatcher.Case) error {
+// addCase appends c and its events, which take the slots that follow those already held.
+func (cols *newCaseColumns) addCase(c *dispatcher.Case, events []*dispatcher.Event) error {
 	body, err := encode(c)
 	if err != nil {
 		return err
@@ -154,6 +199,11 @@ func (cols *newCaseColumns) addCase(c *dispatcher.Case) error {
 	for _, u := range slices.Compact(units) {
 		cols.unitNames = append(cols.unitNames, u)
 		cols.unitCases = append(cols.unitCases, c.ID)
+	}
+	for _, e := range events {
+		if err := cols.events.add(e, len(cols.events.slots)+1); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -22,32 +21,36 @@ import (
 //
 // The scheme has two halves. This file is the writers' half; events.go has the readers'.
 //
-// Writers. Every transaction that writes events begins (before any other statement that could
-// give it a transaction id) with one pipelined round trip: BEGIN, then four statements:
+// Writers. Every transaction that writes events is sent in one pipelined round trip: BEGIN, steps
+// 1 to 4, the writes, COMMIT.
 //
 //  1. pg_advisory_lock(lockSpace, lockEventIDs): a session lock, the same for every writer;
 //  2. pg_current_xact_id() (this assigns the transaction its xid), and nextval(event_ids) for
-//     each of its events (and nextval(case_ids) for a new case);
+//     each of its events, kept in the transaction-local setting cityhub.event_ids, from which
+//     the writes take their events' ids;
 //  3. pg_advisory_xact_lock_shared on a key that encodes that xid (regBase..): the writer's
 //     "registration", visible to readers in pg_locks until the transaction ends;
 //  4. pg_advisory_unlock(lockSpace, lockEventIDs).
 //
-// A second round trip sends the writes (one statement each) and COMMIT. Several writes may share
-// one transaction (commit.go): they draw their ids together.
+// Several writes may share one transaction (commit.go): they draw their ids together. The writes
+// are built before the ids exist: an event's JSON body is sent without its id and completed by
+// the server (eventArrays), and a new case takes its id from a reserve of case ids drawn ahead
+// (caseIDReserve), since its number, which derives from the id, is written into its body and its
+// events' bodies. So no step waits for the hub between BEGIN and COMMIT.
 //
 // Transaction ids are handed out by a cluster-wide counter in increasing order. Since writers
 // get their xids and draw their ids while holding the same lock, for two writers A and B:
 // A's ids < B's ids  <=>  A held the lock first  <=>  xid(A) < xid(B), and A registered before B
 // took the lock. So id order is xid order, whatever order the transactions commit in.
 //
-// The lock is released at statement 4, not at commit: it covers a few microseconds of server
-// time and no network round trip, writers spend the rest of their transaction (the writes, the
-// commit and its WAL flush) in parallel, and PostgreSQL's group commit still works. It is a
-// session lock because a transaction lock would last until commit; so it must be released on
-// every path: statement 4 in the normal case, an explicit unlock after a failure in between (the
-// server skips the rest of a pipeline after an error), and closing the connection if even that
-// fails (the server releases a dead session's locks). A session that vanishes while holding it
-// is ended by idle_in_transaction_session_timeout (store.go).
+// The lock is released at step 4, not at commit: it covers a few microseconds of server time and
+// no network round trip, writers spend the rest of their transaction (the writes, the commit and
+// its WAL flush) in parallel, and PostgreSQL's group commit still works. It is a session lock
+// because a transaction lock would last until commit; so it must be released on every path: step
+// 4 in the normal case, an explicit unlock after a failure in between (the server skips the rest
+// of a pipeline after an error), and closing the connection if even that fails (the server
+// releases a dead session's locks). A session that vanishes while holding it is ended by
+// idle_in_transaction_session_timeout (store.go).
 //
 // Every events row records its transaction's xid (events.xid).
 
@@ -61,43 +64,45 @@ const (
 	sqlUnlock   = "SELECT pg_advisory_unlock($1, $2)"
 	sqlRegister = `SELECT pg_advisory_xact_lock_shared(($1 + (x >> 32))::int4, x::bit(32)::int4)
 		FROM (SELECT pg_current_xact_id()::text::bigint AS x) AS current`
-	sqlDraw = `SELECT pg_current_xact_id(),
-		ARRAY(SELECT nextval('event_ids') FROM generate_series(1, $1::int)),
-		ARRAY(SELECT nextval('case_ids') FROM generate_series(1, $2::int))`
-	sqlDrawCases = `SELECT ARRAY(SELECT nextval('case_ids') FROM generate_series(1, $1::int))`
+	// sqlDraw draws $1 event ids into cityhub.event_ids and $2 case ids for the reserve, and
+	// answers both, ascending. It also has the transaction's later statements use generic plans:
+	// the writes are the same few statements with other arrays, and a plan made for each set of
+	// arrays is no better (planning again cost about 12% of the server's CPU for a lone write,
+	// 2% in batches).
+	sqlDraw = `SELECT pg_current_xact_id(), d.ids, set_config('` + eventIDsSetting + `', d.ids::text, true),
+		set_config('plan_cache_mode', 'force_generic_plan', true),
+		ARRAY(SELECT nextval('case_ids') FROM generate_series(1, $2::int) ORDER BY 1)
+		FROM (SELECT ARRAY(SELECT nextval('event_ids') FROM generate_series(1, $1::int) ORDER BY 1) AS ids) AS d`
+	sqlDrawCases = `SELECT ARRAY(SELECT nextval('case_ids') FROM generate_series(1, $1::int) ORDER BY 1)`
+
+	// eventIDsSetting holds the event ids drawn by the transaction, for its writes.
+	eventIDsSetting = "cityhub.event_ids"
+	// drawnEventIDs is a FROM item of one row, d, whose column ids is that array (OFFSET 0 keeps
+	// the planner from inlining it, which would parse the setting again for every row).
+	drawnEventIDs = `(SELECT current_setting('` + eventIDsSetting + `')::bigint[] AS ids OFFSET 0) AS d`
 )
 
-// drawn is what one write drew: its event ids (ascending) and the id of its new case (0 if it
-// asked for none).
-type drawn struct {
-	eventIDs []int64
-	caseID   int64
-}
-
-// begin sends BEGIN, then draws events event ids and cases case ids (each ascending), under the
-// event-id lock when events > 0, as described above.
-func begin(ctx context.Context, conn *pgx.Conn, events, cases int) (eventIDs, caseIDs []int64, err error) {
-	b := &pgx.Batch{}
+// queueBegin queues the start of a write transaction that draws events event ids and refill case
+// ids for the reserve: BEGIN, then steps 1 to 4 when events > 0.
+func queueBegin(b *pgx.Batch, events, refill int) {
 	b.Queue("BEGIN")
 	if events > 0 {
 		b.Queue(sqlLock, lockSpace, lockEventIDs)
-		b.Queue(sqlDraw, events, cases)
+		b.Queue(sqlDraw, events, refill)
 		b.Queue(sqlRegister, regBase)
 		b.Queue(sqlUnlock, lockSpace, lockEventIDs)
-	} else if cases > 0 {
-		b.Queue(sqlDrawCases, cases)
+	} else if refill > 0 {
+		b.Queue(sqlDrawCases, refill)
 	}
-	br := conn.SendBatch(ctx, b)
-	defer func() {
-		if cerr := br.Close(); err == nil {
-			err = cerr
-		}
-	}()
+}
+
+// readBegin reads the results of queueBegin: the event ids and case ids drawn, each ascending.
+func readBegin(br pgx.BatchResults, events, refill int) (eventIDs, caseIDs []int64, err error) {
 	if _, err := br.Exec(); err != nil {
 		return nil, nil, err
 	}
 	if events == 0 {
-		if cases > 0 {
+		if refill > 0 {
 			err = br.QueryRow().Scan(&caseIDs)
 		}
 		return nil, caseIDs, err
@@ -106,7 +111,7 @@ func begin(ctx context.Context, conn *pgx.Conn, events, cases int) (eventIDs, ca
 	if _, err := br.Exec(); err != nil {
 		return nil, nil, err
 	}
-	if err := br.QueryRow().Scan(nil, &eventIDs, &caseIDs); err != nil {
+	if err := br.QueryRow().Scan(nil, &eventIDs, nil, nil, &caseIDs); err != nil {
 		return nil, nil, err
 	}
 	if _, err := br.Exec(); err != nil {
@@ -118,8 +123,9 @@ func begin(ctx context.Context, conn *pgx.Conn, events, cases int) (eventIDs, ca
 	if !unlocked {
 		return nil, nil, errors.New("postgres: the event id lock was not held")
 	}
-	slices.Sort(eventIDs)
-	slices.Sort(caseIDs)
+	if len(eventIDs) != events {
+		return nil, nil, fmt.Errorf("postgres: drew %d event ids, want %d", len(eventIDs), events)
+	}
 	return eventIDs, caseIDs, nil
 }
 
@@ -145,15 +151,21 @@ func cleanUp(conn *pgx.Conn) {
 // (ID, Number, CaseID, Summary.Number) only once the transaction has committed.
 func (s *Store) CreateCase(ctx context.Context, c *dispatcher.Case, events []*dispatcher.Event,
 	tallies []dispatcher.Tally) error {
-	var stored dispatcher.Case
-	var evs []*dispatcher.Event
-	_, err := s.write(ctx, "the case could not be saved", 0, len(events), func(d drawn) caseWrite {
-		stored = *c
-		stored.ID, stored.Number = d.caseID, dispatcher.CompleteNumber(c.Number, d.caseID)
-		evs = numberEvents(&stored, events, d.eventIDs)
-		return caseWrite{c: &stored, events: evs, tallies: tallies}
-	})
+	const what = "the case could not be saved"
+	if err := s.usable(); err != nil {
+		return err
+	}
+	id, err := s.newCaseID(ctx)
 	if err != nil {
+		return s.storeErr(err, what)
+	}
+	stored := *c
+	stored.ID, stored.Number = id, dispatcher.CompleteNumber(c.Number, id)
+	evs := stageEvents(&stored, events)
+	if _, err := s.write(ctx, what, caseWrite{c: &stored, events: evs, tallies: tallies}, true); err != nil {
+		if dispatcher.ErrorCode(err) == dispatcher.EDuplicate {
+			s.commit.caseIDs.giveBack(id) // refused, so rolled back: the id is unused
+		}
 		return err
 	}
 	s.noteLogged(tallies)
@@ -166,11 +178,9 @@ func (s *Store) CreateCase(ctx context.Context, c *dispatcher.Case, events []*di
 // tallies, in one transaction.
 func (s *Store) UpdateCase(ctx context.Context, c *dispatcher.Case, prevVersion int64,
 	events []*dispatcher.Event, tallies []dispatcher.Tally) error {
-	var evs []*dispatcher.Event
-	found, err := s.write(ctx, "the case could not be saved", c.ID, len(events), func(d drawn) caseWrite {
-		evs = numberEvents(c, events, d.eventIDs)
-		return caseWrite{c: c, prevVersion: prevVersion, events: evs, tallies: tallies}
-	})
+	evs := stageEvents(c, events)
+	w := caseWrite{c: c, prevVersion: prevVersion, events: evs, tallies: tallies}
+	found, err := s.write(ctx, "the case could not be saved", w, false)
 	if err != nil {
 		return err
 	}
@@ -198,12 +208,13 @@ func (s *Store) staleErr(ctx context.Context, c *dispatcher.Case) error {
 	return dispatcher.Errorf(dispatcher.EConflict, "case %s was changed by someone else; reload it", c.Number)
 }
 
-// numberEvents returns copies of events with their ids, case id and number filled in.
-func numberEvents(c *dispatcher.Case, events []*dispatcher.Event, ids []int64) []*dispatcher.Event {
+// stageEvents returns copies of events with the case id and number of c filled in, and no id:
+// the committer fills in the ids drawn for them.
+func stageEvents(c *dispatcher.Case, events []*dispatcher.Event) []*dispatcher.Event {
 	out := make([]*dispatcher.Event, len(events))
 	for i, e := range events {
 		cp := *e
-		cp.ID, cp.CaseID, cp.Summary.Number = ids[i], c.ID, c.Number
+		cp.ID, cp.CaseID, cp.Summary.Number = 0, c.ID, c.Number
 		out[i] = &cp
 	}
 	return out
@@ -225,7 +236,7 @@ func (p *params) add(v any) string {
 }
 
 // caseWrite is what one case write stores: the case (with its id and number), the version it
-// replaces (0 for a new case), its events (numbered) and its tallies.
+// replaces (0 for a new case), its events (without their ids) and its tallies.
 type caseWrite struct {
 	c           *dispatcher.Case
 	prevVersion int64
@@ -238,14 +249,14 @@ type caseWrite struct {
 // deltas appended to the tally log (fold.go). Everything but the case row joins the row written
 // ("written"), so an update that finds a newer version writes nothing at all. It returns the
 // number of case rows written (1 or 0).
-func updateCase(w caseWrite) (string, []any, error) {
+func updateCase(w caseWrite) (sql string, args []any, slotsArg int, err error) {
 	c := w.c
 	body, err := encode(c)
 	if err != nil {
-		return "", nil, err
+		return "", nil, -1, err
 	}
 	var p params
-	var sql strings.Builder
+	var q strings.Builder
 	id := p.add(c.ID)
 	vals := []string{p.add(c.Number), p.add(string(c.State)), p.add(c.Owner), p.add(c.Unit), p.add(c.Channel),
 		p.add(c.ExternalID), p.add(c.Category), p.add(c.Routing.Jurisdiction), p.add(c.IsOverdue()),
@@ -255,7 +266,7 @@ func updateCase(w caseWrite) (string, []any, error) {
 	for i, col := range strings.Split(caseColumns, ", ") {
 		set[i] = col + " = " + vals[i]
 	}
-	fmt.Fprintf(&sql, `WITH written AS (
+	fmt.Fprintf(&q, `WITH written AS (
 			UPDATE cases SET %s WHERE id = %s AND version = %s RETURNING id),
 		gone AS (
 			DELETE FROM case_units WHERE case_id = (SELECT id FROM written) AND unit <> ALL (%s::text[])),
@@ -263,36 +274,42 @@ func updateCase(w caseWrite) (string, []any, error) {
 			INSERT INTO case_units (unit, case_id)
 			SELECT DISTINCT o.unit, w.id FROM unnest(%s::text[]) AS o (unit), written AS w
 			ON CONFLICT DO NOTHING)`, strings.Join(set, ", "), id, p.add(w.prevVersion), owners, owners)
-	if err := eventsCTE(&sql, &p, w.events); err != nil {
-		return "", nil, err
+	slotsArg, err = eventsCTE(&q, &p, w)
+	if err != nil {
+		return "", nil, -1, err
 	}
-	logCTE(&sql, &p, w.tallies)
-	sql.WriteString("\n\tSELECT COUNT(*) FROM written")
-	return sql.String(), p, nil
+	logCTE(&q, &p, w.tallies)
+	q.WriteString("\n\tSELECT COUNT(*) FROM written")
+	return q.String(), p, slotsArg, nil
 }
 
 const caseColumns = "number, state, owner, unit, channel, external_id, category, jurisdiction, " +
 	"overdue, created_at, updated_at, next_due, version, body"
 
-// eventsCTE adds the insert of evs (each with the xid of the writing transaction).
-func eventsCTE(sql *strings.Builder, p *params, evs []*dispatcher.Event) error {
-	if len(evs) == 0 {
-		return nil
+// eventsCTE adds the insert of the events of w (each with the xid of the writing transaction and
+// the id drawn for it, their slots counted from 1), and returns the index among p of its argument of event slots (-1 if w has
+// no events).
+func eventsCTE(sql *strings.Builder, p *params, w caseWrite) (int, error) {
+	if len(w.events) == 0 {
+		return -1, nil
 	}
-	cols := newEventArrays(len(evs))
-	for _, e := range evs {
-		if err := cols.add(e); err != nil {
-			return err
+	cols := newEventArrays(len(w.events))
+	for i, e := range w.events {
+		if err := cols.add(e, i+1); err != nil {
+			return -1, err
 		}
 	}
+	slotsArg := len(*p)
 	fmt.Fprintf(sql, `,
 		new_events AS (
 			INSERT INTO events (id, case_id, seq, type, at, xid, visible, body)
-			SELECT e.id, w.id, e.seq, e.type, e.at, pg_current_xact_id(), e.visible, e.body
-			FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::timestamptz[], %s::text[], %s::text[])
-				AS e (id, seq, type, at, visible, body), written AS w)`,
-		p.add(cols.ids), p.add(cols.seqs), p.add(cols.types), p.add(cols.ats), p.add(cols.visible), p.add(cols.bodies))
-	return nil
+			SELECT d.ids[e.slot], w.id, e.seq, e.type, e.at, pg_current_xact_id(), e.visible,
+				'{"id":' || d.ids[e.slot] || e.rest
+			FROM unnest(%s::int[], %s::bigint[], %s::text[], %s::timestamptz[], %s::text[], %s::text[])
+				AS e (slot, seq, type, at, visible, rest), written AS w, %s)`,
+		p.add(cols.slots), p.add(cols.seqs), p.add(cols.types), p.add(cols.ats), p.add(cols.visible), p.add(cols.rests),
+		drawnEventIDs)
+	return slotsArg, nil
 }
 
 func nonNil(xs []string) []string {

@@ -290,6 +290,7 @@ func (m *Main) startDebug() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	go func() {
 		if err := http.ListenAndServe(addr, mux); err != nil {
 			m.Log.Warn("pprof listener", "err", err)
