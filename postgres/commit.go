@@ -48,10 +48,9 @@ type writeJob struct {
 	ctx    context.Context
 	caseID int64 // the case it updates (0 for a new case)
 	w      caseWrite
-	// A new case is written as one row of the batch's insert (its event slots counted from 1);
-	// an update is a statement of its own, whose argument slotsArg (-1 if it has no events)
-	// holds its event slots, counted from 1.
-	row      *newCaseColumns
+	// A new case is written as rows of the batch's insert; an update is a statement of its own,
+	// whose argument slotsArg (-1 if it has no events) holds its event slots, counted from 1.
+	newCase  *encodedCase
 	sql      string
 	args     []any
 	slotsArg int
@@ -65,8 +64,9 @@ type writeJob struct {
 func newWriteJob(ctx context.Context, w caseWrite, isNew bool) (*writeJob, error) {
 	job := &writeJob{ctx: ctx, w: w, slotsArg: -1}
 	if isNew {
-		job.row = newColumns(1, len(w.events))
-		return job, job.row.addCase(w.c, w.events)
+		var err error
+		job.newCase, err = encodeCase(w.c, w.events)
+		return job, err
 	}
 	job.caseID = w.c.ID
 	var err error
@@ -248,7 +248,7 @@ func statements(b *pgx.Batch, jobs []*writeJob) []int {
 			if inserts == nil {
 				inserts = newColumns(len(jobs), 3*len(jobs))
 			}
-			inserts.appendShifted(job.row, job.firstEvent-1)
+			inserts.add(job.newCase, job.firstEvent)
 			tallies = append(tallies, job.w.tallies...)
 			continue
 		}

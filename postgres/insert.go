@@ -52,8 +52,7 @@ type newCaseColumns struct {
 // eventArrays holds events as parallel arrays, the shape in which both the insert of new cases
 // and an update (eventsCTE) write them. An event is written before its id is known: it carries
 // the position of its id among those its transaction draws (slot, from 1), and its JSON body
-// without the id, which is the first member (rest: the body after `{"id":0`). The server puts the
-// two together.
+// without the id (see encodedEvent). The server puts the two together.
 type eventArrays struct {
 	slots                 []int32
 	cases, seqs           []int64
@@ -67,35 +66,77 @@ func newEventArrays(n int) *eventArrays {
 		ats: make([]time.Time, 0, n)}
 }
 
+// add appends events, the first taking slot first and each next one the slot after.
+func (cols *eventArrays) add(events []encodedEvent, first int) {
+	for i, e := range events {
+		cols.slots = append(cols.slots, int32(first+i))
+		cols.cases = append(cols.cases, e.caseID)
+		cols.seqs = append(cols.seqs, e.seq)
+		cols.types = append(cols.types, e.typ)
+		cols.ats = append(cols.ats, e.at)
+		cols.visible = append(cols.visible, e.visible)
+		cols.rests = append(cols.rests, e.rest)
+	}
+}
+
+// encodedEvent is an event as its writer encodes it, before its id exists: its columns, its
+// Visible list in JSON (the JSON of an Event leaves Visible out), and its JSON body without the
+// id, which is the first member (rest: the body after `{"id":0`).
+type encodedEvent struct {
+	caseID, seq   int64
+	typ           string
+	at            time.Time
+	visible, rest string
+}
+
 // bodyWithoutID is how the JSON body of an event that has no id yet begins.
 const bodyWithoutID = `{"id":0`
 
-// add appends e, which has no id yet and takes the one in slot, with its body and its Visible
-// list encoded (the JSON of an Event leaves Visible out).
-func (cols *eventArrays) add(e *dispatcher.Event, slot int) error {
-	if e.ID != 0 {
-		return fmt.Errorf("postgres: event of case %d already has id %d", e.CaseID, e.ID)
+// encodeEvents encodes events, none of which has an id yet.
+func encodeEvents(events []*dispatcher.Event) ([]encodedEvent, error) {
+	out := make([]encodedEvent, len(events))
+	for i, e := range events {
+		if e.ID != 0 {
+			return nil, fmt.Errorf("postgres: event of case %d already has id %d", e.CaseID, e.ID)
+		}
+		body, err := encode(e)
+		if err != nil {
+			return nil, err
+		}
+		rest, ok := strings.CutPrefix(body, bodyWithoutID)
+		if !ok || !strings.HasPrefix(rest, ",") {
+			return nil, fmt.Errorf("postgres: an event body does not begin with its id: %.40s", body)
+		}
+		visible, err := encode(nonNil(e.Visible))
+		if err != nil {
+			return nil, err
+		}
+		out[i] = encodedEvent{caseID: e.CaseID, seq: e.Seq, typ: e.Type, at: e.At, visible: visible, rest: rest}
 	}
-	body, err := encode(e)
+	return out, nil
+}
+
+// encodedCase is a new case as its writer encodes it: the case, its body, the units of its
+// case_units rows and its events.
+type encodedCase struct {
+	c      *dispatcher.Case
+	body   string
+	units  []string
+	events []encodedEvent
+}
+
+func encodeCase(c *dispatcher.Case, events []*dispatcher.Event) (*encodedCase, error) {
+	body, err := encode(c)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	rest, ok := strings.CutPrefix(body, bodyWithoutID)
-	if !ok || !strings.HasPrefix(rest, ",") {
-		return fmt.Errorf("postgres: an event body does not begin with its id: %.40s", body)
-	}
-	visible, err := encode(nonNil(e.Visible))
+	evs, err := encodeEvents(events)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	cols.slots = append(cols.slots, int32(slot))
-	cols.cases = append(cols.cases, e.CaseID)
-	cols.seqs = append(cols.seqs, e.Seq)
-	cols.types = append(cols.types, e.Type)
-	cols.ats = append(cols.ats, e.At)
-	cols.visible = append(cols.visible, visible)
-	cols.rests = append(cols.rests, rest)
-	return nil
+	units := slices.Clone(c.Owners)
+	slices.Sort(units)
+	return &encodedCase{c: c, body: body, units: slices.Compact(units), events: evs}, nil
 }
 
 // args are the arguments of insertCasesSQL that write the cases of cols and the tallies.
@@ -108,41 +149,6 @@ func (cols *newCaseColumns) args(tallies []dispatcher.Tally) []any {
 		cols.events.slots, cols.events.cases, cols.events.seqs, cols.events.types, cols.events.ats,
 		cols.events.visible, cols.events.rests,
 		r.dims, r.days, r.keys, r.measures, r.deltas, r.monthly}
-}
-
-// appendShifted appends the rows of other, its event slots moved up by offset.
-func (cols *newCaseColumns) appendShifted(other *newCaseColumns, offset int) {
-	cols.ids = append(cols.ids, other.ids...)
-	cols.versions = append(cols.versions, other.versions...)
-	cols.numbers = append(cols.numbers, other.numbers...)
-	cols.states = append(cols.states, other.states...)
-	cols.owners = append(cols.owners, other.owners...)
-	cols.units = append(cols.units, other.units...)
-	cols.channels = append(cols.channels, other.channels...)
-	cols.externalIDs = append(cols.externalIDs, other.externalIDs...)
-	cols.categories = append(cols.categories, other.categories...)
-	cols.jurisdictions = append(cols.jurisdictions, other.jurisdictions...)
-	cols.bodies = append(cols.bodies, other.bodies...)
-	cols.overdue = append(cols.overdue, other.overdue...)
-	cols.created = append(cols.created, other.created...)
-	cols.updated = append(cols.updated, other.updated...)
-	cols.nextDue = append(cols.nextDue, other.nextDue...)
-	cols.unitNames = append(cols.unitNames, other.unitNames...)
-	cols.unitCases = append(cols.unitCases, other.unitCases...)
-	cols.events.appendShifted(other.events, offset)
-}
-
-// appendShifted appends the events of other, their slots moved up by offset.
-func (cols *eventArrays) appendShifted(other *eventArrays, offset int) {
-	for _, slot := range other.slots {
-		cols.slots = append(cols.slots, slot+int32(offset))
-	}
-	cols.cases = append(cols.cases, other.cases...)
-	cols.seqs = append(cols.seqs, other.seqs...)
-	cols.types = append(cols.types, other.types...)
-	cols.visible = append(cols.visible, other.visible...)
-	cols.rests = append(cols.rests, other.rests...)
-	cols.ats = append(cols.ats, other.ats...)
 }
 
 // shiftSlots returns slots moved up by offset.
@@ -169,12 +175,9 @@ func newColumns(cases, events int) *newCaseColumns {
 	}
 }
 
-// addCase appends c and its events, which take the slots that follow those already held.
-func (cols *newCaseColumns) addCase(c *dispatcher.Case, events []*dispatcher.Event) error {
-	body, err := encode(c)
-	if err != nil {
-		return err
-	}
+// add appends the case ec, its events taking the slots from firstEvent on.
+func (cols *newCaseColumns) add(ec *encodedCase, firstEvent int) {
+	c := ec.c
 	var due pgtype.Timestamptz
 	if c.NextDue != nil {
 		due = pgtype.Timestamptz{Time: *c.NextDue, Valid: true}
@@ -193,17 +196,10 @@ func (cols *newCaseColumns) addCase(c *dispatcher.Case, events []*dispatcher.Eve
 	cols.updated = append(cols.updated, c.UpdatedAt)
 	cols.nextDue = append(cols.nextDue, due)
 	cols.versions = append(cols.versions, c.Version)
-	cols.bodies = append(cols.bodies, body)
-	units := slices.Clone(c.Owners)
-	slices.Sort(units)
-	for _, u := range slices.Compact(units) {
+	cols.bodies = append(cols.bodies, ec.body)
+	for _, u := range ec.units {
 		cols.unitNames = append(cols.unitNames, u)
 		cols.unitCases = append(cols.unitCases, c.ID)
 	}
-	for _, e := range events {
-		if err := cols.events.add(e, len(cols.events.slots)+1); err != nil {
-			return err
-		}
-	}
-	return nil
+	cols.events.add(ec.events, firstEvent)
 }

@@ -34,7 +34,7 @@ import (
 //
 // Several writes may share one transaction (commit.go): they draw their ids together. The writes
 // are built before the ids exist: an event's JSON body is sent without its id and completed by
-// the server (eventArrays), and a new case takes its id from a reserve of case ids drawn ahead
+// the server (encodedEvent), and a new case takes its id from a reserve of case ids drawn ahead
 // (caseIDReserve), since its number, which derives from the id, is written into its body and its
 // events' bodies. So no step waits for the hub between BEGIN and COMMIT.
 //
@@ -293,12 +293,12 @@ func eventsCTE(sql *strings.Builder, p *params, w caseWrite) (int, error) {
 	if len(w.events) == 0 {
 		return -1, nil
 	}
-	cols := newEventArrays(len(w.events))
-	for i, e := range w.events {
-		if err := cols.add(e, i+1); err != nil {
-			return -1, err
-		}
+	evs, err := encodeEvents(w.events)
+	if err != nil {
+		return -1, err
 	}
+	cols := newEventArrays(len(evs))
+	cols.add(evs, 1)
 	slotsArg := len(*p)
 	fmt.Fprintf(sql, `,
 		new_events AS (
