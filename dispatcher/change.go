@@ -2,7 +2,6 @@ package dispatcher
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 )
 
@@ -88,7 +87,7 @@ func (tx *change) record(t *Transition, req ActionRequest, data map[string]any) 
 	from := c.State
 	c.State = t.Target(from)
 	tx.setOwner()
-	raw, _ := json.Marshal(data)
+	raw, _ := canonicalJSON(data)
 	if len(data) == 0 {
 		raw = nil
 	}

@@ -29,7 +29,7 @@ func EventHash(e *Event) string {
 	if len(data) == 0 {
 		data = json.RawMessage("null")
 	}
-	body, _ := json.Marshal(hashedEvent{Seq: e.Seq, Type: e.Type, Action: e.Action, Actor: e.Actor,
+	body, _ := canonicalJSON(hashedEvent{Seq: e.Seq, Type: e.Type, Action: e.Action, Actor: e.Actor,
 		At: e.At.UTC().Format(time.RFC3339Nano), From: e.From, To: e.To, Owner: e.Owner,
 		Reason: e.Reason, Data: data})
 	h := sha256.New()
