@@ -29,9 +29,9 @@ func everyKindOfData() map[string]any {
 			Datum: "gcj02", Address: awkward},
 		"routing": Routing{Outcome: RouteToUnit, Unit: "QJ-SJ-DD", Resolution: 9, Exact: true,
 			CoHandlers: []string{"QJ-ZTDD"}, Explanation: awkward},
-		"labels":  map[string]string{"b": awkward, "a": "一", "<": ">"},
-		"nested":  map[string]any{"z": nil, "y": []any{1, "二", 3.5}, "x": map[string]int{"k": 1}},
-		awkward:   "a key that needs escaping",
+		"labels": map[string]string{"b": awkward, "a": "一", "<": ">"},
+		"nested": map[string]any{"z": nil, "y": []any{1, "二", 3.5}, "x": map[string]int{"k": 1}},
+		awkward:  "a key that needs escaping",
 		"\u2028": nil,
 	}
 }

@@ -1,5 +1,7 @@
 package dispatcher
 
+import "slices"
+
 // Measure counters kept per day and dimension (see DOMAIN.md "Measures leaders watch").
 const (
 	MReceived     = "received"
@@ -32,17 +34,20 @@ func dimKeys(c *Case) [4]string {
 // tally counts one measure for today, for the district and each of the case's dimensions.
 func (tx *change) tally(measure string, delta int64) {
 	day := tx.now.In(tx.s.Calendar().Location()).Format("2006-01-02")
-	tx.tallies = append(tx.tallies, tallyRows(day, measure, delta, dimKeys(tx.c))...)
+	tx.tallies = appendTallyRows(tx.tallies, day, measure, delta, dimKeys(tx.c))
 }
 
 func (tx *change) gauge(g gaugeKey, delta int64) {
 	if g.on {
-		tx.tallies = append(tx.tallies, tallyRows("", MOverdueOpen, delta, g.dims)...)
+		tx.tallies = appendTallyRows(tx.tallies, "", MOverdueOpen, delta, g.dims)
 	}
 }
 
-func tallyRows(day, measure string, delta int64, keys [4]string) []Tally {
-	rows := []Tally{{Day: day, Dim: DimAll, Measure: measure, Delta: delta}}
+// appendTallyRows appends to rows the delta of measure on day in every dimension: overall, then
+// under each of keys.
+func appendTallyRows(rows []Tally, day, measure string, delta int64, keys [4]string) []Tally {
+	rows = slices.Grow(rows, len(Dims))
+	rows = append(rows, Tally{Day: day, Dim: DimAll, Measure: measure, Delta: delta})
 	for i, dim := range Dims[1:] {
 		rows = append(rows, Tally{Day: day, Dim: dim, Key: keys[i], Measure: measure, Delta: delta})
 	}

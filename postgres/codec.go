@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"time"
 
+	"cityhub/dispatcher"
+
 	"github.com/segmentio/encoding/json"
 )
 
@@ -13,6 +15,14 @@ import (
 // under load). Hashes (dispatcher.EventHash) stay with encoding/json.
 func encode(v any) (string, error) {
 	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+// encodeEvent is encode for an event the hub has just made: its data is encoding/json's text
+// already (dispatcher.canonicalJSON), so it is copied, compacted and escaped as it stands instead
+// of being parsed again (which gives the same bytes for such text).
+func encodeEvent(e *dispatcher.Event) (string, error) {
+	b, err := json.Append(nil, e, json.EscapeHTML|json.SortMapKeys|json.TrustRawMessage)
 	return string(b), err
 }
 

@@ -32,6 +32,15 @@ func TestBodiesAreWhatEncodingJSONWrites(t *testing.T) {
 			t.Errorf("encode(%T) =\n%s\nencoding/json wrote\n%s", v, got, want)
 		}
 	}
+	// An event the hub has just made carries data that encoding/json wrote.
+	data, err := stdjson.Marshal(map[string]any{"text": c.Text, "reporter": c.Reporter, "returns": c.Returns})
+	must(t, err, "encoding/json")
+	e.Data = data
+	want, err := stdjson.Marshal(e)
+	must(t, err, "encoding/json")
+	if got, err := encodeEvent(e); err != nil || got != string(want) {
+		t.Errorf("encodeEvent = %s, %v\nencoding/json wrote\n%s", got, err, want)
+	}
 	body, err := encode(c)
 	must(t, err, "encode")
 	var back dispatcher.Case
@@ -41,7 +50,7 @@ func TestBodiesAreWhatEncodingJSONWrites(t *testing.T) {
 	}
 	inUTC := closed.UTC()
 	c.ClosedAt = &inUTC // decode puts every time in UTC; nothing else may change
-	want, err := stdjson.Marshal(c)
+	want, err = stdjson.Marshal(c)
 	must(t, err, "encoding/json")
 	again, err := encode(&back)
 	must(t, err, "encode")

@@ -99,7 +99,7 @@ func encodeEvents(events []*dispatcher.Event) ([]encodedEvent, error) {
 		if e.ID != 0 {
 			return nil, fmt.Errorf("postgres: event of case %d already has id %d", e.CaseID, e.ID)
 		}
-		body, err := encode(e)
+		body, err := encodeEvent(e)
 		if err != nil {
 			return nil, err
 		}
