@@ -2,7 +2,9 @@ package stream
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync/atomic"
 	"testing"
@@ -109,4 +111,18 @@ func benchEvents(n int) []*dispatcher.Event {
 		evs[i] = ev
 	}
 	return evs
+}
+
+// BenchmarkEncode: one event message, as the hub writes it once for every console that sees it.
+func BenchmarkEncode(b *testing.B) {
+	h := &Hub{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ev := event(7, unitDD)
+	deadline := time.Date(2026, 11, 30, 17, 0, 0, 0, shanghai)
+	ev.Summary.Deadline = &deadline
+	ev.Data = json.RawMessage(`{"acknowledge_by":"2026-11-30T09:01:33.2276+08:00","co_handlers":null,"handle_by":"2026-11-30T14:01:33.2276+08:00","unit":"QJ-SJ-DD"}`)
+	for b.Loop() {
+		if h.encode(ev) == nil {
+			b.Fatal("not encoded")
+		}
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"cityhub/dispatcher"
+
+	segjson "github.com/segmentio/encoding/json"
 )
 
 // Close codes a console may see when the hub ends a stream. After any of them the console
@@ -100,23 +102,35 @@ func newMessage(ev *dispatcher.Event) *Message {
 	return m
 }
 
-// encode returns ev as the bytes of one text message. If the event's own data is not valid JSON,
+// encode returns ev as the bytes of one text message, which are what encoding/json writes; they are
+// written with github.com/segmentio/encoding at about half the CPU (with a console open, this was
+// a tenth of the hub's CPU under load). If the event's own data is not valid JSON,
 // it is sent as null (and logged) rather than leaving a hole in the stream. It returns nil only for
 // an event that cannot be encoded at all (a time outside years 0..9999), which is then skipped.
 func (h *Hub) encode(ev *dispatcher.Event) []byte {
 	m := newMessage(ev)
-	b, err := json.Marshal(m)
+	if !writable(m) {
+		h.log.Error("stream: event time is outside years 0 to 9999; skipping it", "event", ev.ID)
+		return nil
+	}
+	b, err := segjson.Marshal(m)
 	if err != nil && m.Data.Detail != nil {
 		h.log.Warn("stream: event detail is not valid JSON; sending null", "event", ev.ID, "err", err)
 		m.Data.Detail = nil
-		b, err = json.Marshal(m)
+		b, err = segjson.Marshal(m)
 	}
 	if err != nil {
-		// Only a time outside years 0..9999 gets here. Such an event cannot be shown.
 		h.log.Error("stream: cannot encode event; skipping it", "event", ev.ID, "err", err)
 		return nil
 	}
 	return b
+}
+
+// writable reports whether every time in m can be written in RFC 3339, which has years 0 to 9999
+// only (encoding/json refuses the others; the encoder used here would write them anyway).
+func writable(m *Message) bool {
+	inRange := func(t time.Time) bool { return t.Year() >= 0 && t.Year() <= 9999 }
+	return inRange(m.At) && (m.Data.Case.Deadline == nil || inRange(*m.Data.Case.Deadline))
 }
 
 func encodeControl(typ string, id int64) []byte {

@@ -966,3 +966,39 @@ func TestIdleHubReadsTheEndSparingly(t *testing.T) {
 	ids, _ := readUntil(t, conn, 3, final)
 	expectSeq(t, ids, 4, final)
 }
+
+// TestMessagesAreWhatEncodingJSONWrites: an event message is encoding/json's encoding of its wire
+// form, whatever the text; an event whose data is not JSON goes out with a null detail; one
+// whose time cannot be written is skipped.
+func TestMessagesAreWhatEncodingJSONWrites(t *testing.T) {
+	h := &Hub{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	awkward := "<script>\"&\"</script> 占道\u2028\u2029 \x01 \\ \xff \ufffd"
+	ev := event(7, unitDD)
+	ev.Reason, ev.Actor.Name, ev.Summary.Address = awkward, awkward, awkward
+	ev.Data = json.RawMessage(` {"note" : "<b>已到现场</b>", "n": [1, 2.50]} `)
+	deadline := time.Date(2026, 11, 30, 17, 0, 0, 0, shanghai)
+	ev.Summary.Deadline = &deadline
+	want, err := json.Marshal(newMessage(ev))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := h.encode(ev); string(got) != string(want) {
+		t.Errorf("encode =\n%s\nencoding/json wrote\n%s", got, want)
+	}
+
+	ev.Data = json.RawMessage(`{"note":`)
+	var m Message
+	if err := json.Unmarshal(h.encode(ev), &m); err != nil || string(m.Data.Detail) != "null" || m.Data.Owner != ev.Owner {
+		t.Errorf("an event with broken data: %v, detail %s, reason %q", err, m.Data.Detail, m.Data.Reason)
+	}
+	ev.Data = nil
+	ev.At = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	if got := h.encode(ev); got != nil {
+		t.Errorf("an event in year 10000 was encoded as %s", got)
+	}
+	ev.At = time.Date(2026, 11, 30, 17, 0, 0, 0, shanghai)
+	deadline = time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)
+	if got := h.encode(ev); got != nil {
+		t.Errorf("an event with a deadline in year -1 was encoded as %s", got)
+	}
+}
