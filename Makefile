@@ -36,6 +36,7 @@ lint:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLoadJurisdictions -fuzztime 60s ./geo/
 	$(GO) test -run '^$$' -fuzz FuzzParseRequestForm -fuzztime 60s ./intake/open311/
+	$(GO) test -run '^$$' -fuzz FuzzCanonicalJSONIsEncodingJSON -fuzztime 60s ./dispatcher/
 
 clean:
 	rm -rf bin
