@@ -1,11 +1,14 @@
 package dispatcher
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -98,6 +101,7 @@ func (s *Service) CheckAPIKey(ctx context.Context, key string) (*APIKey, error) 
 	if k, ok := s.apiKeys.get(hash, s.Now()); ok {
 		return k, nil
 	}
+	generation := s.apiKeys.generation()
 	k, err := s.store.APIKey(ctx, hash)
 	if err != nil && ErrorCode(err) != ENotFound {
 		return nil, err // the store is down: not the client's fault
@@ -105,8 +109,77 @@ func (s *Service) CheckAPIKey(ctx context.Context, key string) (*APIKey, error) 
 	if err != nil || k.Disabled {
 		return nil, &Error{Code: EForbidden, Field: "api_key", Message: "invalid api_key"}
 	}
-	s.apiKeys.put(k, s.Now())
+	s.apiKeys.put(k, generation, s.Now())
 	return k, nil
+}
+
+// An api key's public id is the start of its hash: enough to name it in a list or a command, and
+// no help in finding the key, which is a long random secret.
+const (
+	apiKeyIDDigits    = 12 // the id as listed
+	minAPIKeyIDDigits = 8  // the shortest prefix of it that names a key
+)
+
+// ID is the key's public identifier: the first 12 hex digits of its hash.
+func (k *APIKey) ID() string {
+	return k.Hash[:min(len(k.Hash), apiKeyIDDigits)]
+}
+
+// APIKeys lists every api key, oldest first.
+func (s *Service) APIKeys(ctx context.Context) ([]*APIKey, error) {
+	keys, err := s.store.APIKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(keys, func(a, b *APIKey) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.Hash, b.Hash))
+	})
+	return keys, nil
+}
+
+// SetAPIKeyDisabled disables or re-enables the api key whose id starts with id (at least 8 hex
+// digits) and returns it. This instance refuses a disabled key at once; the others once they stop
+// trusting what they read (APIKeyTTL).
+func (s *Service) SetAPIKeyDisabled(ctx context.Context, id string, disabled bool) (*APIKey, error) {
+	k, err := s.findAPIKey(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	k.Disabled = disabled
+	if err := s.store.PutAPIKey(ctx, *k); err != nil {
+		return nil, err
+	}
+	s.apiKeys.forget(k.Hash)
+	return k, nil
+}
+
+// findAPIKey returns the one api key whose hash starts with the id prefix.
+func (s *Service) findAPIKey(ctx context.Context, prefix string) (*APIKey, error) {
+	prefix = strings.ToLower(strings.TrimSpace(prefix))
+	if len(prefix) < minAPIKeyIDDigits || strings.Trim(prefix, "0123456789abcdef") != "" {
+		return nil, FieldError("id", "api key 编号须为至少 %d 位十六进制数字 (an api key id is at least %d hex digits)",
+			minAPIKeyIDDigits, minAPIKeyIDDigits)
+	}
+	keys, err := s.APIKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var found []*APIKey
+	var ids []string
+	for _, k := range keys {
+		if strings.HasPrefix(k.Hash, prefix) {
+			found, ids = append(found, k), append(ids, k.ID())
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, Errorf(ENotFound, "没有编号为 %s 的 api key (no api key with id %s)", prefix, prefix)
+	case 1:
+		return found[0], nil
+	}
+	list := strings.Join(ids, ", ")
+	return nil, FieldError("id", "编号 %s 对应多个 api key：%s，请给出更多位 (id %s matches several api keys: %s; give more digits)",
+		prefix, list, prefix, list)
 }
 
 // PutAccount creates or replaces an account (import, admin). A password, if given, is hashed.

@@ -15,12 +15,10 @@ type TallyRecord struct {
 	Count   int64
 }
 
-// Exporter reads what CaseIDs, Case, CaseEvents, Reference and Accounts do not reach.
+// Exporter reads what CaseIDs, Case, CaseEvents, Reference, Accounts and APIKeys do not reach.
 type Exporter interface {
 	// ExportTallies calls fn for every stored tally (day counters and gauges).
 	ExportTallies(ctx context.Context, fn func(TallyRecord) error) error
-	// APIKeys returns every api key with its hash.
-	APIKeys(ctx context.Context) ([]*APIKey, error)
 }
 
 // Importer takes a copy. It must be given an empty store; after the last import FinishImport makes

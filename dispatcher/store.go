@@ -66,9 +66,11 @@ type Store interface {
 	// exists and has not expired at now (an expired token is ENotFound, like an unknown one).
 	PutToken(ctx context.Context, t Token) error
 	TokenAccount(ctx context.Context, hash string, now time.Time) (*Account, error)
-	// PutAPIKey stores an Open311 api key by its hash; APIKey finds it.
+	// PutAPIKey stores (or replaces) an Open311 api key by its hash; APIKey finds it; APIKeys
+	// returns every key with its hash, in any order.
 	PutAPIKey(ctx context.Context, k APIKey) error
 	APIKey(ctx context.Context, hash string) (*APIKey, error)
+	APIKeys(ctx context.Context) ([]*APIKey, error)
 
 	// Ping reports whether the store can be reached.
 	Ping(ctx context.Context) error

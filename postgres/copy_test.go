@@ -110,7 +110,7 @@ func copyStore(t *testing.T, src dispatcher.Store, dst *Store) {
 	for _, a := range accounts {
 		must(t, dst.PutAccount(ctx, a), "PutAccount")
 	}
-	keys, err := exp.APIKeys(ctx)
+	keys, err := src.APIKeys(ctx)
 	must(t, err, "APIKeys")
 	for _, k := range keys {
 		must(t, dst.PutAPIKey(ctx, *k), "PutAPIKey")

@@ -135,6 +135,7 @@ func testAPIKeys(t *testing.T, s dispatcher.Store) {
 	ctx := t.Context()
 	_, err := s.APIKey(ctx, "missing")
 	wantCode(t, err, dispatcher.ENotFound, "APIKey of a missing hash")
+	wantAPIKeys(t, s, "APIKeys of an empty store")
 	k := dispatcher.APIKey{Hash: "5e884898da28047151d0e56f8dc62927", Name: "綦江区12345热线", CreatedAt: base}
 	must(t, s.PutAPIKey(ctx, k), "PutAPIKey")
 	other := dispatcher.APIKey{Hash: "6b86b273ff34fce19d6b804eff5a3f57", Name: "微信公众号", CreatedAt: base.Add(time.Hour)}
@@ -152,6 +153,24 @@ func testAPIKeys(t *testing.T, s dispatcher.Store) {
 	must(t, err, "APIKey")
 	if !got.Disabled {
 		t.Errorf("APIKey after disabling: %+v", got)
+	}
+	wantAPIKeys(t, s, "APIKeys", k, other)
+}
+
+// wantAPIKeys checks that APIKeys lists exactly want (in any order), each with its hash.
+func wantAPIKeys(t *testing.T, s dispatcher.Store, what string, want ...dispatcher.APIKey) {
+	t.Helper()
+	got, err := s.APIKeys(t.Context())
+	must(t, err, what)
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d keys, want %d", what, len(got), len(want))
+	}
+	slices.SortFunc(got, func(a, b *dispatcher.APIKey) int { return strings.Compare(a.Hash, b.Hash) })
+	slices.SortFunc(want, func(a, b dispatcher.APIKey) int { return strings.Compare(a.Hash, b.Hash) })
+	for i := range want {
+		if got[i].Hash != want[i].Hash || !sameJSON(t, what, got[i], want[i]) {
+			t.Errorf("%s[%d] = %+v, want %+v", what, i, got[i], want[i])
+		}
 	}
 }
 

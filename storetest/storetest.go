@@ -6,8 +6,8 @@
 //   - CaseEvents returns ENotFound for a case that does not exist; CaseByExternalID with an
 //     empty message id is ENotFound (an empty id never matches).
 //   - TokenAccount returns the account as it is now (replaced, even disabled): the caller judges.
-//   - Accounts, Tallies: the order of the rows is not checked; a tally row whose count is 0 may
-//     be returned or left out.
+//   - Accounts, APIKeys, Tallies: the order of the rows is not checked; a tally row whose count
+//     is 0 may be returned or left out.
 //   - Times are handed to the store in UTC, truncated to the microsecond, and must come back
 //     equal in their JSON encoding (so to the microsecond, in UTC).
 //   - An event whose Seq its case already has (or that another event of the same call has) is

@@ -72,26 +72,6 @@ func importAccounts(ctx context.Context, store dispatcher.Store, ref *dispatcher
 	return len(ref.People), nil
 }
 
-func runAPIKey(ctx context.Context, args []string, stdout io.Writer) error {
-	var cfg Config
-	var name string
-	fs := flagSet("apikey create", &cfg)
-	fs.StringVar(&name, "name", "", "who the key is for")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	if name == "" {
-		return usageError{"apikey create: --name is required\n" + usage}
-	}
-	return withService(ctx, cfg, func(svc *dispatcher.Service) error {
-		key, err := svc.CreateAPIKey(ctx, name)
-		if err == nil {
-			fmt.Fprintln(stdout, key)
-		}
-		return err
-	})
-}
-
 func runToken(ctx context.Context, args []string, stdout io.Writer) error {
 	var cfg Config
 	var login string

@@ -3,6 +3,8 @@
 //	cityhub serve   [--addr HOST:PORT] [--data DIR] [--db DSN] [--demo]
 //	cityhub import  [--data DIR] [--db DSN] FOLDER
 //	cityhub apikey create [--data DIR] [--db DSN] --name NAME
+//	cityhub apikey list   [--data DIR] [--db DSN]
+//	cityhub apikey disable|enable [--data DIR] [--db DSN] ID
 //	cityhub token create  [--data DIR] [--db DSN] --login LOGIN
 //	cityhub audit verify  [--data DIR] [--db DSN]
 //	cityhub migrate --from DSN --to DSN
@@ -16,8 +18,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	_ "time/tzdata" // the calendar's zone must resolve on machines without zone files
 )
@@ -43,6 +48,8 @@ const usage = `usage:
   cityhub serve [--addr HOST:PORT] [--data DIR] [--db DSN] [--redis URL] [--demo] [--manual-dispatch]
   cityhub import [--data DIR] [--db DSN] FOLDER
   cityhub apikey create [--data DIR] [--db DSN] --name NAME
+  cityhub apikey list [--data DIR] [--db DSN]
+  cityhub apikey disable|enable [--data DIR] [--db DSN] ID
   cityhub token create [--data DIR] [--db DSN] --login LOGIN
   cityhub audit verify [--data DIR] [--db DSN]
   cityhub migrate --from DSN --to DSN`
@@ -60,11 +67,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "import":
 		return runImport(ctx, args[1:], stdout)
 	case "apikey":
-		return runSub(ctx, args[1:], "create", runAPIKey, stdout)
+		return runSub(ctx, args, apiKeyCommands, stdout)
 	case "token":
-		return runSub(ctx, args[1:], "create", runToken, stdout)
+		return runSub(ctx, args, map[string]subcommand{"create": runToken}, stdout)
 	case "audit":
-		return runSub(ctx, args[1:], "verify", runAudit, stdout)
+		return runSub(ctx, args, map[string]subcommand{"verify": runAudit}, stdout)
 	case "migrate":
 		return runMigrate(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
@@ -74,11 +81,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return usageError{fmt.Sprintf("unknown command %q\n%s", args[0], usage)}
 }
 
-func runSub(ctx context.Context, args []string, verb string, fn func(context.Context, []string, io.Writer) error, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != verb {
-		return usageError{usage}
+// subcommand runs one verb of a command (`cityhub apikey list`) with the arguments after it.
+type subcommand func(ctx context.Context, args []string, stdout io.Writer) error
+
+// runSub runs the verb args[1] of the command args[0].
+func runSub(ctx context.Context, args []string, verbs map[string]subcommand, stdout io.Writer) error {
+	if len(args) < 2 {
+		return usageError{fmt.Sprintf("%s: say what to do (%s)\n%s", args[0], verbList(verbs), usage)}
 	}
-	return fn(ctx, args[1:], stdout)
+	fn, ok := verbs[args[1]]
+	if !ok {
+		return usageError{fmt.Sprintf("%s: unknown command %q (%s)\n%s", args[0], args[1], verbList(verbs), usage)}
+	}
+	return fn(ctx, args[2:], stdout)
+}
+
+func verbList(verbs map[string]subcommand) string {
+	return strings.Join(slices.Sorted(maps.Keys(verbs)), ", ")
 }
 
 func logLevel() slog.Level {

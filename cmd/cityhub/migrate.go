@@ -57,7 +57,7 @@ func copyDistrict(ctx context.Context, src, dst dispatcher.Store, progress io.Wr
 	if err := requireEmpty(ctx, dst); err != nil {
 		return 0, err
 	}
-	if err := copyReferenceAndAccounts(ctx, src, dst, exp); err != nil {
+	if err := copyReferenceAndAccounts(ctx, src, dst); err != nil {
 		return 0, err
 	}
 	n, err := copyCases(ctx, src, imp, progress)
@@ -87,7 +87,7 @@ func requireEmpty(ctx context.Context, dst dispatcher.Store) error {
 	return nil
 }
 
-func copyReferenceAndAccounts(ctx context.Context, src, dst dispatcher.Store, exp dispatcher.Exporter) error {
+func copyReferenceAndAccounts(ctx context.Context, src, dst dispatcher.Store) error {
 	ref, err := src.Reference(ctx)
 	if err != nil {
 		return fmt.Errorf("source reference data: %w", err)
@@ -104,7 +104,7 @@ func copyReferenceAndAccounts(ctx context.Context, src, dst dispatcher.Store, ex
 			return err
 		}
 	}
-	keys, err := exp.APIKeys(ctx)
+	keys, err := src.APIKeys(ctx)
 	if err != nil {
 		return err
 	}
