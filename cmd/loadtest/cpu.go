@@ -16,8 +16,9 @@ import (
 // (its speed moves by a third from one minute to the next). The CPU time each of them spends per
 // report is steadier, and it says what a report costs the database server: the figure to set
 // against pgbench's cost per transaction. Read from /proc (Linux); elsewhere the figures are
-// left out. Server processes that exit during a run take their CPU time with them, which is why
-// the hub's and pgbench's connections are kept open for the whole run.
+// left out. A process's time includes that of its children that have ended (cutime, cstime): a
+// server backend that exits during a run, as pgbench's do before the last sample, is counted
+// through the postmaster that reaped it.
 
 // clockTicks is USER_HZ, the unit of the times in /proc/<pid>/stat: 100 on every Linux
 // architecture that Go supports.
@@ -78,7 +79,8 @@ func processCPU(pid int) (string, time.Duration, bool) {
 	return parseStat(b)
 }
 
-// parseStat reads the name and the user and system time from the text of /proc/<pid>/stat.
+// parseStat reads the name and the user and system time, its own and its ended children's, from
+// the text of /proc/<pid>/stat.
 func parseStat(b []byte) (string, time.Duration, bool) {
 	// The name is in parentheses and may hold spaces; the fields after it are plain.
 	open, end := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
@@ -86,15 +88,18 @@ func parseStat(b []byte) (string, time.Duration, bool) {
 		return "", 0, false
 	}
 	fields := strings.Fields(string(b[end+1:]))
-	if len(fields) < 13 { // state is field 3 of stat, utime 14 and stime 15
+	if len(fields) < 15 { // state is field 3 of stat; utime, stime, cutime and cstime 14 to 17
 		return "", 0, false
 	}
-	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
-	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return "", 0, false
+	var sum int64
+	for _, f := range fields[11:15] {
+		v, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return "", 0, false
+		}
+		sum += v
 	}
-	return string(b[open+1 : end]), ticks(utime + stime), true
+	return string(b[open+1 : end]), ticks(sum), true
 }
 
 // machineCPU reads the time all cores have been busy and idle (idle and iowait) from /proc/stat.

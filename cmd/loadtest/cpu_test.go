@@ -6,11 +6,12 @@ import (
 )
 
 func TestParseStat(t *testing.T) {
-	// A name with a space and a parenthesis, as a process may choose; utime 250 and stime 50 ticks.
-	line := "4242 (post) gres) S 1 4242 4242 0 -1 4194560 1234 0 0 0 250 50 0 0 20 0 1 0 100 0 0\n"
+	// A name with a space and a parenthesis, as a process may choose; utime 250 and stime 50 ticks,
+	// and 100 and 20 of children that have ended (a postmaster's backends).
+	line := "4242 (post) gres) S 1 4242 4242 0 -1 4194560 1234 0 0 0 250 50 100 20 20 0 1 0 100 0 0\n"
 	name, used, ok := parseStat([]byte(line))
-	if !ok || name != "post) gres" || used != 3*time.Second {
-		t.Fatalf("parseStat = %q, %v, %v; want \"post) gres\", 3s, true", name, used, ok)
+	if !ok || name != "post) gres" || used != 4200*time.Millisecond {
+		t.Fatalf("parseStat = %q, %v, %v; want \"post) gres\", 4.2s, true", name, used, ok)
 	}
 	if _, _, ok := parseStat([]byte("4242 (short) S 1 2 3")); ok {
 		t.Fatal("a truncated line was read")
