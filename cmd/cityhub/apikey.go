@@ -23,23 +23,8 @@ var apiKeyCommands = map[string]subcommand{
 
 // runAPIKeyCreate issues a key; stdout carries only the key, for scripts.
 func runAPIKeyCreate(ctx context.Context, args []string, stdout io.Writer) error {
-	var cfg Config
-	var name string
-	fs := flagSet("apikey create", &cfg)
-	fs.StringVar(&name, "name", "", "who the key is for")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	if name == "" {
-		return usageError{"apikey create: --name is required\n" + usage}
-	}
-	return withService(ctx, cfg, func(svc *dispatcher.Service) error {
-		key, err := svc.CreateAPIKey(ctx, name)
-		if err == nil {
-			fmt.Fprintln(stdout, key)
-		}
-		return err
-	})
+	return runIssue(ctx, args, stdout, "apikey create", "name", "who the key is for",
+		func(svc *dispatcher.Service, name string) (string, error) { return svc.CreateAPIKey(ctx, name) })
 }
 
 // runAPIKeyList prints every key, oldest first: id, status, creation time and name.

@@ -135,3 +135,18 @@ func (h *hub) postOpen311Raw(key string) (int, []open311.Error) {
 	}
 	return resp.StatusCode, errs
 }
+
+// TestTokenCreate: `token create` prints only a token that signs the account in; without --login
+// it is a usage error.
+func TestTokenCreate(t *testing.T) {
+	h := startHub(t)
+	tok := strings.TrimSuffix(h.cli(t, "token", "create", "--login", "op1"), "\n")
+	a, err := h.m.svc.Authenticate(context.Background(), tok)
+	if err != nil || a.Login != "op1" {
+		t.Fatalf("the printed token %q signs in %v, %v; want op1", tok, a, err)
+	}
+	var ue usageError
+	if err := run(context.Background(), []string{"token", "create"}, io.Discard, io.Discard); !errors.As(err, &ue) {
+		t.Errorf("token create without --login: %v, want a usage error", err)
+	}
+}

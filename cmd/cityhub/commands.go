@@ -72,21 +72,30 @@ func importAccounts(ctx context.Context, store dispatcher.Store, ref *dispatcher
 	return len(ref.People), nil
 }
 
+// runToken issues a console token for an account; stdout carries only the token.
 func runToken(ctx context.Context, args []string, stdout io.Writer) error {
+	return runIssue(ctx, args, stdout, "token create", "login", "the account",
+		func(svc *dispatcher.Service, login string) (string, error) { return svc.CreateToken(ctx, login) })
+}
+
+// runIssue runs a command that takes one required flag and prints the secret that issue makes of
+// it, and nothing else, so that scripts can take it from stdout.
+func runIssue(ctx context.Context, args []string, stdout io.Writer, command, flag, help string,
+	issue func(svc *dispatcher.Service, value string) (string, error)) error {
 	var cfg Config
-	var login string
-	fs := flagSet("token create", &cfg)
-	fs.StringVar(&login, "login", "", "the account")
+	var value string
+	fs := flagSet(command, &cfg)
+	fs.StringVar(&value, flag, "", help)
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	if login == "" {
-		return usageError{"token create: --login is required\n" + usage}
+	if value == "" {
+		return usageError{command + ": --" + flag + " is required\n" + usage}
 	}
 	return withService(ctx, cfg, func(svc *dispatcher.Service) error {
-		tok, err := svc.CreateToken(ctx, login)
+		secret, err := issue(svc, value)
 		if err == nil {
-			fmt.Fprintln(stdout, tok)
+			fmt.Fprintln(stdout, secret)
 		}
 		return err
 	})
