@@ -92,3 +92,43 @@ awk '
 		printf "  pgbench: %.0f and %.0f tps, mean %.0f\n", tps[1], tps[2], mean
 		for (i = 1; i <= n; i++) printf "  %-62s %6.0f reports/s  %3.0f%%\n", name[i], rate[i], 100 * rate[i] / mean
 	}' "$log"
+
+# SPLIT_CORES=1: the database server on CPU 0 alone and everything else (the load generator, the
+# hub, Redis, pgbench) on the other CPUs, as when the hubs run on machines of their own. pgbench
+# and one hub instance (wrk) alternate twice; each hub run is compared with the pgbench run just
+# before it. It changes the CPU affinity of the server's and Redis's processes (it needs the right
+# to, and taskset), and gives every CPU back to them at the end.
+if [ "${SPLIT_CORES:-}" = 1 ] && command -v taskset >/dev/null && command -v wrk >/dev/null && [ "$(nproc)" -ge 2 ]; then
+	all=0-$(($(nproc) - 1))
+	others=1-$(($(nproc) - 1))
+	pin() { # pin PROCESS-NAME CPUS
+		for pid in $(pgrep -x "$1"); do taskset -a -cp "$2" "$pid" >/dev/null || true; done
+	}
+	trap 'pin postgres "$all"; pin redis-server "$all"; cleanup; rm -rf "$log" "$tools"' EXIT
+	pin postgres 0
+	pin redis-server "$others"
+	split_log=$(mktemp)
+	pinned=$(taskset -cp "$(pgrep -x postgres | head -1)" | awk -F': ' '{print $2}')
+	if [ "$pinned" != 0 ]; then
+		echo "== split cores: the server's CPU affinity could not be set (it reads $pinned): no split-cores runs"
+	fi
+	for pair in 1 2; do
+		[ "$pinned" = 0 ] || break
+		psql_admin "DROP DATABASE IF EXISTS $basedb WITH (FORCE)"
+		psql_admin "CREATE DATABASE $basedb"
+		psql_admin "DROP DATABASE IF EXISTS $hubdb3 WITH (FORCE)"
+		psql_admin "CREATE DATABASE $hubdb3"
+		echo "== split cores, pair $pair: pgbench, $CLIENTS clients, 15 s" | tee -a "$split_log"
+		taskset -c "$others" "$loadtest" -pgbench "$(command -v pgbench)" -db "$PGURL/$basedb?sslmode=disable" \
+			-c "$CLIENTS" -duration 15s | tee -a "$split_log"
+		echo "== split cores, pair $pair: 1 instance, Redis, $CLIENTS connections (wrk), 15 s" | tee -a "$split_log"
+		taskset -c "$others" "$loadtest" -wrk "$(command -v wrk)" -duration 15s -db "$PGURL/$hubdb3?sslmode=disable" \
+			-redis "$REDIS" -c "$CLIENTS" | tee -a "$split_log"
+	done
+	pin postgres "$all"
+	pin redis-server "$all"
+	echo "== summary, split cores: each hub run against the pgbench run before it"
+	awk '/ tps$/ { tps = $(NF - 1) }
+		/throughput .* reports\/s/ { printf "  pgbench %.0f tps, hub %.0f reports/s: %.0f%%\n", tps, $2, 100 * $2 / tps }' "$split_log"
+	rm -f "$split_log"
+fi
