@@ -164,18 +164,16 @@ func (s *Service) findAPIKey(ctx context.Context, prefix string) (*APIKey, error
 	if err != nil {
 		return nil, err
 	}
-	var found []*APIKey
-	var ids []string
-	for _, k := range keys {
-		if strings.HasPrefix(k.Hash, prefix) {
-			found, ids = append(found, k), append(ids, k.ID())
-		}
-	}
+	found := slices.DeleteFunc(keys, func(k *APIKey) bool { return !strings.HasPrefix(k.Hash, prefix) })
 	switch len(found) {
 	case 0:
 		return nil, Errorf(ENotFound, "没有编号为 %s 的 api key (no api key with id %s)", prefix, prefix)
 	case 1:
 		return found[0], nil
+	}
+	ids := make([]string, len(found))
+	for i, k := range found {
+		ids[i] = k.ID()
 	}
 	list := strings.Join(ids, ", ")
 	return nil, FieldError("id", "编号 %s 对应多个 api key：%s，请给出更多位 (id %s matches several api keys: %s; give more digits)",

@@ -87,9 +87,9 @@ func (tx *change) record(t *Transition, req ActionRequest, data map[string]any) 
 	from := c.State
 	c.State = t.Target(from)
 	tx.setOwner()
-	raw, _ := canonicalJSON(data)
-	if len(data) == 0 {
-		raw = nil
+	var raw []byte
+	if len(data) > 0 {
+		raw, _ = canonicalJSON(data)
 	}
 	ev := &Event{CaseID: c.ID, Seq: c.Version + 1, Type: t.Event, Action: t.Action, Actor: tx.actor,
 		At: tx.now, To: c.State, Owner: c.Owner, Reason: req.Reason, Data: raw, PrevHash: c.LastHash}

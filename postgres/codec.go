@@ -12,7 +12,8 @@ import (
 // encode is the body column of a domain value: its JSON encoding, stored as text so that it
 // comes back byte for byte. The bodies are encoded and decoded with segmentio/encoding, which
 // writes what encoding/json writes at about half the CPU (a tenth of the hub's CPU per report
-// under load). Hashes (dispatcher.EventHash) stay with encoding/json.
+// under load); the events' data and the text their hashes cover are written the same way
+// (dispatcher.canonicalJSON).
 func encode(v any) (string, error) {
 	b, err := json.Marshal(v)
 	return string(b), err

@@ -258,3 +258,30 @@ func TestStoredEventBodiesAreTheirJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestEachEventKeepsItsVisibleUnits: the events of one write are stored with their own lists of
+// units that may see them, whether the lists are the same (as a change makes them), empty or
+// different.
+func TestEachEventKeepsItsVisibleUnits(t *testing.T) {
+	s := openTest(t)
+	ctx := t.Context()
+	c, evs, tallies := benchCase(0)
+	want := [][]string{{"CMD"}, {"CMD"}, nil, {"CMD", "QJ-GN-DD"}, {"CMD", "QJ-GN-DD"}}
+	for len(evs) < len(want) {
+		e := *evs[len(evs)-1]
+		e.Seq++
+		evs = append(evs, &e)
+	}
+	c.Version = int64(len(evs))
+	for i, e := range evs {
+		e.Visible = want[i]
+	}
+	must(t, s.CreateCase(ctx, c, evs, tallies), "CreateCase")
+	stored, err := s.CaseEvents(ctx, c.ID)
+	must(t, err, "CaseEvents")
+	for i, e := range stored {
+		if !slices.Equal(e.Visible, want[i]) {
+			t.Errorf("event %d is visible to %q, want %q", i+1, e.Visible, want[i])
+		}
+	}
+}

@@ -107,13 +107,23 @@ func encodeEvents(events []*dispatcher.Event) ([]encodedEvent, error) {
 		if !ok || !strings.HasPrefix(rest, ",") {
 			return nil, fmt.Errorf("postgres: an event body does not begin with its id: %.40s", body)
 		}
-		visible, err := encode(nonNil(e.Visible))
+		visible, err := encodeVisible(e, events[:i], out[:i])
 		if err != nil {
 			return nil, err
 		}
 		out[i] = encodedEvent{caseID: e.CaseID, seq: e.Seq, typ: e.Type, at: e.At, visible: visible, rest: rest}
 	}
 	return out, nil
+}
+
+// encodeVisible is the JSON of e's Visible list. The events of one change share their list, so
+// the encoding of the event before is taken again when the list is the same (nil and empty
+// lists are both written as []).
+func encodeVisible(e *dispatcher.Event, before []*dispatcher.Event, encoded []encodedEvent) (string, error) {
+	if n := len(before); n > 0 && slices.Equal(before[n-1].Visible, e.Visible) {
+		return encoded[n-1].visible, nil
+	}
+	return encode(nonNil(e.Visible))
 }
 
 // encodedCase is a new case as its writer encodes it: the case, its body, the units of its
