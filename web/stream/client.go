@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -29,6 +30,11 @@ type client struct {
 	catchingUp bool // the backlog is still being sent: an overflow only sets missed
 	missed     bool // the hub dropped an offer while catching up
 
+	// backlogEnd is the id of the last event the backlog sent, set when the stream goes live (0
+	// until then). The hub's cursor may be behind it (skipWhileIdle): the hub skips those events
+	// instead of queuing them, however many they are.
+	backlogEnd atomic.Int64
+
 	dropOnce sync.Once
 	dropped  chan struct{} // closed when the live queue overflowed
 
@@ -50,9 +56,16 @@ func (c *client) offer(m queued) {
 		c.mu.Unlock()
 		return
 	}
+	// The hub looked before the stream went live; backlogEnd was set with catchingUp cleared.
+	sent := c.sent(m.id)
 	c.mu.Unlock()
-	c.dropOnce.Do(func() { close(c.dropped) })
+	if !sent {
+		c.dropOnce.Do(func() { close(c.dropped) })
+	}
 }
+
+// sent reports whether the event with the id went out with the stream's backlog.
+func (c *client) sent(id int64) bool { return id <= c.backlogEnd.Load() }
 
 // read handles control frames and notices the console going away. Data messages are discarded.
 func (c *client) read(cancel context.CancelFunc) {
@@ -126,6 +139,7 @@ func (c *client) write(ctx context.Context, since int64) {
 		}
 		c.mu.Lock()
 		if !c.missed {
+			c.backlogEnd.Store(c.lastSent)
 			c.catchingUp = false
 			c.mu.Unlock()
 			break

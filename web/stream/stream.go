@@ -151,8 +151,8 @@ type Hub struct {
 }
 
 // idleRefresh is how often an idle hub reads where the log ends. Between two reads its cursor
-// falls behind; a stream that opens meanwhile is offered again what its backlog already sent
-// (at most this much of the log), which it drops by id. Reading the end at every wake-up would
+// falls behind; the hub then reads again what the backlog of a stream that opens meanwhile has
+// sent (at most this much of the log), and skips it for that stream (client.sent). Reading the end at every wake-up would
 // cost PostgreSQL a query on its lock table a hundred times a second under load.
 const idleRefresh = time.Second
 
@@ -287,7 +287,7 @@ func (h *Hub) pump(ctx context.Context) {
 			h.cursor = ev.ID
 			var m queued
 			for _, c := range h.snap {
-				if !dispatcher.CanSeeEvent(c.actor, ev) {
+				if c.sent(ev.ID) || !dispatcher.CanSeeEvent(c.actor, ev) {
 					continue
 				}
 				if m.data == nil {

@@ -934,7 +934,7 @@ func discard(conn *websocket.Conn, n *atomic.Int64) {
 
 // TestIdleHubReadsTheEndSparingly: while no console is open, wake-ups read the end of the log at
 // most once per idleRefresh, so the hub's cursor falls behind; a console that opens then gets
-// every event after its since exactly once, though the hub offers it some again.
+// every event after its since exactly once, though the hub reads some of them again.
 func TestIdleHubReadsTheEndSparingly(t *testing.T) {
 	h := newHarness(t, Options{MinReadInterval: time.Millisecond}, false)
 	h.store.add(events(5)...)
@@ -965,6 +965,28 @@ func TestIdleHubReadsTheEndSparingly(t *testing.T) {
 	_ = h.bus.Publish(context.Background(), final)
 	ids, _ := readUntil(t, conn, 3, final)
 	expectSeq(t, ids, 4, final)
+}
+
+// TestStaleOffersDoNotOverflowANewStream: a hub whose cursor fell behind while no console was
+// open (TestIdleHubReadsTheEndSparingly) offers a console that opens then events its backlog has
+// sent already. Many more of them than its queue holds must not close it as a slow consumer.
+func TestStaleOffersDoNotOverflowANewStream(t *testing.T) {
+	const queue, stale = 2, 200
+	h := newHarness(t, Options{QueueSize: queue, PollInterval: time.Hour}, false)
+	h.start()
+	<-h.hub.ready // the hub's cursor is 0; nothing wakes it while the events below are written
+	last := h.store.add(events(stale)...)
+
+	conn := h.dial("centre", 0)
+	ids, _ := readUntil(t, conn, 0, last)
+	expectSeq(t, ids, 1, last)
+	expectLive(t, conn, last)
+
+	// The hub wakes and reads from its cursor: the stale events, then the new one.
+	from := last
+	last = h.publish(event(1, unitDD))
+	ids, _ = readUntil(t, conn, from, last)
+	expectSeq(t, ids, from+1, last)
 }
 
 // TestMessagesAreWhatEncodingJSONWrites: an event message is encoding/json's encoding of its wire
