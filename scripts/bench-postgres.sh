@@ -104,10 +104,10 @@ if [ "${SPLIT_CORES:-}" = 1 ] && command -v taskset >/dev/null && command -v wrk
 	pin() { # pin PROCESS-NAME CPUS
 		for pid in $(pgrep -x "$1"); do taskset -a -cp "$2" "$pid" >/dev/null || true; done
 	}
-	trap 'pin postgres "$all"; pin redis-server "$all"; cleanup; rm -rf "$log" "$tools"' EXIT
+	split_log=$(mktemp)
+	trap 'pin postgres "$all"; pin redis-server "$all"; cleanup; rm -rf "$log" "$tools" "$split_log"' EXIT
 	pin postgres 0
 	pin redis-server "$others"
-	split_log=$(mktemp)
 	pinned=$(taskset -cp "$(pgrep -x postgres | head -1)" | awk -F': ' '{print $2}')
 	if [ "$pinned" != 0 ]; then
 		echo "== split cores: the server's CPU affinity could not be set (it reads $pinned): no split-cores runs"
@@ -130,5 +130,4 @@ if [ "${SPLIT_CORES:-}" = 1 ] && command -v taskset >/dev/null && command -v wrk
 	echo "== summary, split cores: each hub run against the pgbench run before it"
 	awk '/ tps$/ { tps = $(NF - 1) }
 		/throughput .* reports\/s/ { printf "  pgbench %.0f tps, hub %.0f reports/s: %.0f%%\n", tps, $2, 100 * $2 / tps }' "$split_log"
-	rm -f "$split_log"
 fi

@@ -31,7 +31,8 @@ func measureDelivery(from, to, key string, n int) error {
 		return err
 	}
 	got := make(chan time.Duration, n)
-	go readDeliveries(conn, got)
+	ended := make(chan error, 1)
+	go func() { ended <- readDeliveries(conn, got) }()
 	go postSteadily(from, key, n, 10*time.Millisecond)
 	var lat []time.Duration
 	timeout := time.After(time.Duration(n)*10*time.Millisecond + 30*time.Second)
@@ -39,6 +40,8 @@ func measureDelivery(from, to, key string, n int) error {
 		select {
 		case d := <-got:
 			lat = append(lat, d)
+		case err := <-ended:
+			return fmt.Errorf("the console's stream ended after %d of %d deliveries: %w", len(lat), n, err)
 		case <-timeout:
 			return fmt.Errorf("only %d of %d deliveries arrived", len(lat), n)
 		}
@@ -50,14 +53,16 @@ func measureDelivery(from, to, key string, n int) error {
 	return nil
 }
 
-func readDeliveries(conn *websocket.Conn, got chan<- time.Duration) {
+// readDeliveries sends the delay of every dispatch event until the stream ends, and returns why
+// it ended.
+func readDeliveries(conn *websocket.Conn, got chan<- time.Duration) error {
 	for {
 		var m struct {
 			Type string    `json:"type"`
 			At   time.Time `json:"at"`
 		}
 		if err := conn.ReadJSON(&m); err != nil {
-			return
+			return err
 		}
 		if m.Type == "case.dispatched" {
 			got <- time.Since(m.At)
