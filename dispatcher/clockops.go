@@ -33,7 +33,7 @@ func (s *Service) ackLimit(urgent bool) Limit {
 
 func (s *Service) startClock(now time.Time, l Limit) *Clock {
 	cal := s.Calendar()
-	return &Clock{Limit: l, StartedAt: now, Deadline: cal.Deadline(now, l), WarnAt: cal.WarnAt(now, l)}
+	return &Clock{Limit: l, StartedAt: now, Deadline: cal.Deadline(now, l).UTC(), WarnAt: cal.WarnAt(now, l).UTC()}
 }
 
 func stopClock(k *Clock, now time.Time) {
@@ -55,15 +55,15 @@ func isNatural(l Limit) bool { return l.Unit == NaturalHour || l.Unit == Natural
 // warnBetween is the 80% point of the span from start to deadline, in the limit's own measure.
 func warnBetween(cal *Calendar, start, deadline time.Time, l Limit) time.Time {
 	if isNatural(l) {
-		return start.Add(deadline.Sub(start) * 8 / 10)
+		return start.Add(deadline.Sub(start) * 8 / 10).UTC()
 	}
-	return cal.AddWork(start, cal.WorkBetween(start, deadline)*8/10)
+	return cal.AddWork(start, cal.WorkBetween(start, deadline)*8/10).UTC()
 }
 
 // moveDeadline sets a new deadline, keeping the old one in the history, and re-arms the marks.
 func moveDeadline(cal *Calendar, k *Clock, deadline time.Time) {
 	k.History = append(k.History, k.Deadline)
-	k.Deadline = deadline
+	k.Deadline = deadline.UTC()
 	k.WarnAt = warnBetween(cal, k.StartedAt, deadline, k.Limit)
 	k.Warned, k.Overdue = false, false
 }
@@ -86,8 +86,8 @@ func resumeClocks(cal *Calendar, c *Case, now time.Time) {
 		from := *k.SuspendedAt
 		k.SuspendedAt = nil
 		k.History = append(k.History, k.Deadline)
-		k.Deadline = cal.Shift(k.Deadline, k.Limit, from, now)
-		k.WarnAt = cal.Shift(k.WarnAt, k.Limit, from, now)
+		k.Deadline = cal.Shift(k.Deadline, k.Limit, from, now).UTC()
+		k.WarnAt = cal.Shift(k.WarnAt, k.Limit, from, now).UTC()
 	})
 }
 

@@ -155,8 +155,10 @@ func (s *Service) Store() Store { return s.store }
 // Bus returns the wake-up bus.
 func (s *Service) Bus() Bus { return s.bus }
 
-// Now is the service's clock.
-func (s *Service) Now() time.Time { return s.now().Truncate(time.Microsecond) }
+// Now is the service's clock, in UTC to the microsecond: every time the domain writes (on cases,
+// in events and their data) is in UTC, as the stores give it back, so that the JSON API shows one
+// format for a field whether the case was just written or read again.
+func (s *Service) Now() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 // publish rings the bus with the id of the last of events, which are committed. The in-process
 // bus never blocks and is rung at once. Another bus (Redis) is rung by a goroutine of its own, so

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"cityhub/dispatcher"
+	"cityhub/web/proxy"
 	"cityhub/web/stream"
 )
 
@@ -23,6 +24,8 @@ type Config struct {
 	Limiter dispatcher.Limiter
 	// CommitStats, if set, reports the store's group commit for /metrics.
 	CommitStats func() (writes, commits int64)
+	// Proxies are the reverse proxies whose X-Forwarded-* headers are believed.
+	Proxies proxy.Trusted
 }
 
 // Server routes requests to the domain service.
@@ -33,12 +36,14 @@ type Server struct {
 	health  func(ctx context.Context) Health
 	limiter dispatcher.Limiter
 	metrics *metrics
+	proxies proxy.Trusted
 	handler http.Handler
 }
 
 // New builds the server and its routes.
 func New(cfg Config) *Server {
-	s := &Server{svc: cfg.Service, hub: cfg.Hub, log: cfg.Logger, health: cfg.Health, limiter: cfg.Limiter}
+	s := &Server{svc: cfg.Service, hub: cfg.Hub, log: cfg.Logger, health: cfg.Health, limiter: cfg.Limiter,
+		proxies: cfg.Proxies}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

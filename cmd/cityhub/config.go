@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"cityhub/web/proxy"
 )
 
 // Config is what every subcommand may be told, from flags or the environment.
@@ -23,6 +25,11 @@ type Config struct {
 	Demo            bool   // load the Qijiang demo data and accounts into an empty store
 	ManualDispatch  bool   // leave reports in "received" for the centre to register by hand
 	DemoPassword    string // password for the demo accounts; generated when empty
+	// PublicURL is the root URL the public reaches the hub at (https://hub.example.cn), for the
+	// links the hub hands out; "" derives it from each request (see web/proxy).
+	PublicURL string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-* headers are believed.
+	TrustedProxies proxy.Trusted
 }
 
 // flagSet declares the common flags with their environment defaults.

@@ -19,6 +19,7 @@ import (
 	"cityhub/intake/open311"
 	"cityhub/refdata"
 	"cityhub/web"
+	"cityhub/web/proxy"
 	"cityhub/web/stream"
 )
 
@@ -93,12 +94,20 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.Redis, "redis", os.Getenv("CITYHUB_REDIS"), "Redis URL shared by every instance (redis://host:port/db)")
 	fs.StringVar(&m.Config.RedisPrefix, "redis-prefix", envOr("CITYHUB_REDIS_PREFIX", "cityhub"), "namespace of the hub's Redis keys")
 	fs.IntVar(&m.Config.Open311Rate, "open311-rate", 600, "Open311 reports accepted per api key per minute (0: no cap)")
+	publicURL := fs.String("public-url", os.Getenv("CITYHUB_PUBLIC_URL"), "root URL the public reaches the hub at (default: from each request)")
+	trusted := fs.String("trusted-proxies", os.Getenv("CITYHUB_TRUSTED_PROXIES"), "reverse proxies whose X-Forwarded-* headers are believed (addresses or CIDR prefixes, comma-separated)")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) > 0 {
 		return usageError{fmt.Sprintf("serve: unexpected argument %q\n%s", rest[0], usage)}
+	}
+	if m.Config.PublicURL, err = proxy.ParsePublicURL(*publicURL); err != nil {
+		return usageError{"serve: --public-url: " + err.Error()}
+	}
+	if m.Config.TrustedProxies, err = proxy.Parse(*trusted); err != nil {
+		return usageError{"serve: --trusted-proxies: " + err.Error()}
 	}
 	m.Config.DemoPassword = os.Getenv("CITYHUB_DEMO_PASSWORD")
 	return nil
@@ -147,7 +156,7 @@ func (m *Main) start() error {
 		commitStats = st.CommitStats
 	}
 	server := web.New(web.Config{Service: m.svc, Hub: m.hub, Logger: m.Log, Health: m.health,
-		Limiter: m.shared.limits, CommitStats: commitStats,
+		Limiter: m.shared.limits, CommitStats: commitStats, Proxies: m.Config.TrustedProxies,
 		Open311: open311.NewHandler(m.svc, open311.Options{BaseURL: "http://" + ln.Addr().String(), Logger: m.Log,
 			Limiter: m.shared.limits, PostsPerMinute: m.Config.Open311Rate})})
 	m.srv = &http.Server{Handler: server.Handler(), ReadHeaderTimeout: 10 * time.Second}
