@@ -1,20 +1,56 @@
 package dispatcher
 
-import "context"
+import (
+	"context"
+	"errors"
 
-// Datum names a coordinate reference: WGS-84 (GPS, Open311), GCJ-02 (WeChat, AMap) or BD-09 (Baidu).
-type Datum string
-
-const (
-	WGS84 Datum = "wgs84"
-	GCJ02 Datum = "gcj02"
-	BD09  Datum = "bd09"
+	"cityhub/geo"
 )
 
-// Point is a latitude/longitude pair in degrees.
-type Point struct {
-	Lat float64 `json:"lat"`
-	Lng float64 `json:"lng"`
+// Point and Datum are geo's: the domain's positions are geometry's points.
+type (
+	Point = geo.Point
+	Datum = geo.Datum
+)
+
+// The datums reports arrive in.
+const (
+	WGS84 = geo.WGS84
+	GCJ02 = geo.GCJ02
+	BD09  = geo.BD09
+)
+
+// ValidatePoint is the one check of a point (geo.CheckPoint) as a domain error: EInvalid naming
+// the field "lat" or "lng". Each interface renames the field to its own parameter (Open311's
+// "long").
+func ValidatePoint(p Point) error {
+	var pe *geo.PointError
+	if err := geo.CheckPoint(p); errors.As(err, &pe) {
+		return pointError(pe)
+	}
+	return nil
+}
+
+func pointError(pe *geo.PointError) error {
+	if pe.Axis == geo.AxisLat {
+		return FieldError("lat", "纬度必须是 -90 到 90 之间的数 (latitude must be a number from -90 to 90)")
+	}
+	return FieldError("lng", "经度必须是 -180 到 180 之间的数 (longitude must be a number from -180 to 180)")
+}
+
+// ToWGS84 converts a point given in datum d to WGS-84 (geo.ToWGS84), with domain errors: the
+// point's as ValidatePoint words them, and an unknown datum on the field "datum".
+func ToWGS84(p Point, d Datum) (Point, error) {
+	w, err := geo.ToWGS84(p, d)
+	var pe *geo.PointError
+	var de *geo.DatumError
+	switch {
+	case errors.As(err, &pe):
+		return Point{}, pointError(pe)
+	case errors.As(err, &de):
+		return Point{}, FieldError("datum", "未知的坐标系 %q，应为 wgs84、gcj02 或 bd09 (unknown datum %q: want wgs84, gcj02 or bd09)", d, d)
+	}
+	return w, err
 }
 
 // Location is where a report says the problem is: the point converted to WGS-84, and the point as

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"cityhub/dispatcher"
-	"cityhub/geo"
 	"cityhub/internal/testclock"
 	"cityhub/internal/teststore"
 	"cityhub/refdata"
@@ -18,17 +17,17 @@ var guNan = dispatcher.Point{Lat: 28.95, Lng: 106.60}
 
 var (
 	sharedRouterOnce sync.Once
-	sharedRouter     *geo.Router
+	sharedRouter     *dispatcher.RoutingPolicy
 	sharedRef        *dispatcher.Reference
 )
 
-func qijiang(t testing.TB) (*dispatcher.Reference, *geo.Router) {
+func qijiang(t testing.TB) (*dispatcher.Reference, *dispatcher.RoutingPolicy) {
 	sharedRouterOnce.Do(func() {
 		ref, err := refdata.Qijiang()
 		if err != nil {
 			panic(err)
 		}
-		r, err := geo.NewRouter(ref)
+		r, err := dispatcher.NewRoutingPolicy(ref)
 		if err != nil {
 			panic(err)
 		}

@@ -2,7 +2,6 @@ package dispatcher
 
 import (
 	"context"
-	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -61,17 +60,6 @@ func validateText(text string) error {
 	}
 	if strings.ContainsRune(text, 0) {
 		return FieldError("text", "描述含有非法字符 (text contains a NUL character)")
-	}
-	return nil
-}
-
-// ValidatePoint refuses coordinates that cannot be a place on Earth.
-func ValidatePoint(p Point) error {
-	if math.IsNaN(p.Lat) || math.IsInf(p.Lat, 0) || p.Lat < -90 || p.Lat > 90 {
-		return FieldError("lat", "纬度必须在 -90 到 90 之间 (latitude must be between -90 and 90)")
-	}
-	if math.IsNaN(p.Lng) || math.IsInf(p.Lng, 0) || p.Lng < -180 || p.Lng > 180 {
-		return FieldError("long", "经度必须在 -180 到 180 之间 (longitude must be between -180 and 180)")
 	}
 	return nil
 }

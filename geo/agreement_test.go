@@ -1,35 +1,29 @@
 package geo
 
 import (
-	"context"
 	"math"
 	"runtime"
 	"sync"
 	"testing"
 
 	"github.com/paulmach/orb"
-
-	"cityhub/dispatcher"
 )
 
-// The router must say what the brute-force exact test says: the same jurisdiction, or outside
+// The index must say what the brute-force exact test says: the same jurisdiction, or outside
 // for both. Points arrive in WGS-84 and, for the same places, in GCJ-02 through ToWGS84.
 
-// agreeCategory is a territorial category: the routing of every point depends on its jurisdiction.
-const agreeCategory = "0101"
-
 func TestRouteAgreesWithBruteForceRandom(t *testing.T) {
-	_, r := qijiang(t)
-	js := r.Jurisdictions()
+	ix := qijiangIndex(t)
+	js := ix.Jurisdictions()
 	pts := randomPoints(districtBound(js), 12000, 20260101)
-	before := r.Index().Stats().Fallbacks
-	inside, moved := checkAgreement(t, r, js, pts)
+	before := ix.Stats().Fallbacks
+	inside, moved := checkAgreement(t, ix, js, pts)
 	if inside < len(pts)/4 || inside == len(pts) {
 		t.Fatalf("%d of %d random points inside: the sample does not exercise both answers", inside, len(pts))
 	}
 	// Not a correctness matter (a fallback is exact too) but the evidence that the safety boxes
 	// cover H3's cells: no point fell outside its cell's box.
-	if fb := r.Index().Stats().Fallbacks - before; fb != 0 {
+	if fb := ix.Stats().Fallbacks - before; fb != 0 {
 		t.Errorf("%d lookups fell back to the full test", fb)
 	}
 	t.Logf("%d random points, %d inside a jurisdiction, %d outside; %d changed side in the GCJ-02 round trip",
@@ -37,10 +31,10 @@ func TestRouteAgreesWithBruteForceRandom(t *testing.T) {
 }
 
 func TestRouteAgreesWithBruteForceAtVertices(t *testing.T) {
-	_, r := qijiang(t)
-	js := r.Jurisdictions()
+	ix := qijiangIndex(t)
+	js := ix.Jurisdictions()
 	pts := vertexOffsets(js, 5)
-	inside, moved := checkAgreement(t, r, js, pts)
+	inside, moved := checkAgreement(t, ix, js, pts)
 	t.Logf("%d points 5 m off every ring vertex, %d inside a jurisdiction; %d changed side in the GCJ-02 round trip",
 		len(pts), inside, moved)
 }
@@ -48,7 +42,7 @@ func TestRouteAgreesWithBruteForceAtVertices(t *testing.T) {
 // checkAgreement routes every point in both datums, in parallel. It returns how many points are
 // inside, and how many changed jurisdiction in the GCJ-02 round trip (allowed only within 0.5 m
 // of a border).
-func checkAgreement(t *testing.T, r *Router, js []Jurisdiction, pts []dispatcher.Point) (inside, moved int) {
+func checkAgreement(t *testing.T, ix *Index, js []Jurisdiction, pts []Point) (inside, moved int) {
 	t.Helper()
 	workers := runtime.GOMAXPROCS(0)
 	var mu sync.Mutex
@@ -59,7 +53,7 @@ func checkAgreement(t *testing.T, r *Router, js []Jurisdiction, pts []dispatcher
 			defer wg.Done()
 			in, mv := 0, 0
 			for i := w; i < len(pts); i += workers {
-				a, b := agreeAt(t, r, js, pts[i])
+				a, b := agreeAt(t, ix, js, pts[i])
 				in, mv = in+b2i(a), mv+b2i(b)
 			}
 			mu.Lock()
@@ -80,12 +74,12 @@ func b2i(b bool) int {
 
 // agreeAt checks one point in WGS-84 and in GCJ-02. It reports whether the point is inside and
 // whether its GCJ-02 round trip landed (legitimately) on the other side of a border.
-func agreeAt(t *testing.T, r *Router, js []Jurisdiction, p dispatcher.Point) (inside, moved bool) {
+func agreeAt(t *testing.T, ix *Index, js []Jurisdiction, p Point) (inside, moved bool) {
 	want, in := bruteForce(js, p)
-	if got := routedCode(t, r, p); got != want {
-		t.Errorf("WGS-84 %v: routed to %q, brute force says %q", p, got, want)
+	if got := locatedCode(ix, p); got != want {
+		t.Errorf("WGS-84 %v: located in %q, brute force says %q", p, got, want)
 	}
-	w, err := ToWGS84(WGS84ToGCJ02(p), dispatcher.GCJ02)
+	w, err := ToWGS84(WGS84ToGCJ02(p), GCJ02)
 	if err != nil {
 		t.Fatalf("ToWGS84: %v", err)
 	}
@@ -94,32 +88,28 @@ func agreeAt(t *testing.T, r *Router, js []Jurisdiction, p dispatcher.Point) (in
 	}
 	// The round trip moves the point by micrometres; only a point that close to a border may
 	// change sides.
-	if got := routedCode(t, r, w); got != want {
+	if got := locatedCode(ix, w); got != want {
 		if !nearEdge(js, p, 0.5) {
-			t.Errorf("GCJ-02 %v (WGS-84 %v): routed to %q, brute force says %q", WGS84ToGCJ02(p), p, got, want)
+			t.Errorf("GCJ-02 %v (WGS-84 %v): located in %q, brute force says %q", WGS84ToGCJ02(p), p, got, want)
 		}
 		return in, true
 	}
 	return in, false
 }
 
-// routedCode is the jurisdiction Route chose, or "" for EOutside; any other error fails the test.
-func routedCode(t *testing.T, r *Router, p dispatcher.Point) string {
-	rt, err := r.Route(context.Background(), p, agreeCategory)
-	if dispatcher.ErrorCode(err) == dispatcher.EOutside {
+// locatedCode is the jurisdiction Locate chose, or "" outside every jurisdiction.
+func locatedCode(ix *Index, p Point) string {
+	h, ok := ix.Locate(p)
+	if !ok {
 		return ""
 	}
-	if err != nil {
-		t.Errorf("Route(%v): %v", p, err)
-		return "?"
-	}
-	return rt.Jurisdiction
+	return h.Jurisdiction.Code
 }
 
 // vertexOffsets returns, for every vertex of every ring, the two points m metres away on either
 // side, perpendicular to the ring at the vertex (the bisector of its two edges).
-func vertexOffsets(js []Jurisdiction, m float64) []dispatcher.Point {
-	var out []dispatcher.Point
+func vertexOffsets(js []Jurisdiction, m float64) []Point {
+	var out []Point
 	for _, j := range js {
 		for _, poly := range j.Shape {
 			for _, ring := range poly {
@@ -165,15 +155,15 @@ func unit(x, y float64) (float64, float64, bool) {
 }
 
 // offset moves v by m metres along the unit vector (nx east, ny north).
-func offset(v orb.Point, nx, ny, m float64) dispatcher.Point {
-	return dispatcher.Point{
+func offset(v orb.Point, nx, ny, m float64) Point {
+	return Point{
 		Lat: v[1] + ny*m/metresPerDegree,
 		Lng: v[0] + nx*m/(metresPerDegree*math.Cos(v[1]*math.Pi/180)),
 	}
 }
 
 // nearEdge reports whether p lies within m metres of any ring edge.
-func nearEdge(js []Jurisdiction, p dispatcher.Point, m float64) bool {
+func nearEdge(js []Jurisdiction, p Point, m float64) bool {
 	k := math.Cos(p.Lat * math.Pi / 180)
 	for _, j := range js {
 		for _, poly := range j.Shape {
@@ -190,7 +180,7 @@ func nearEdge(js []Jurisdiction, p dispatcher.Point, m float64) bool {
 }
 
 // segmentDistanceM is the distance from p to segment ab in a local flat projection.
-func segmentDistanceM(p dispatcher.Point, a, b orb.Point, k float64) float64 {
+func segmentDistanceM(p Point, a, b orb.Point, k float64) float64 {
 	ax, ay := (a[0]-p.Lng)*k, a[1]-p.Lat
 	bx, by := (b[0]-p.Lng)*k, b[1]-p.Lat
 	dx, dy := bx-ax, by-ay

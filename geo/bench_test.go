@@ -1,26 +1,23 @@
 package geo
 
 import (
-	"context"
 	"sync"
 	"testing"
 
 	"github.com/uber/h3-go/v4"
-
-	"cityhub/dispatcher"
 )
 
 // benchPoints is a fixed set of random WGS-84 points inside the district (inside some
 // jurisdiction), shared by the benchmarks so that their figures compare.
 var benchPoints struct {
 	once sync.Once
-	pts  []dispatcher.Point
+	pts  []Point
 }
 
-func benchSetup(b *testing.B) (*Router, []dispatcher.Point) {
-	_, r := qijiang(b)
+func benchSetup(b *testing.B) (*Index, []Point) {
+	ix := qijiangIndex(b)
 	benchPoints.once.Do(func() {
-		js := r.Jurisdictions()
+		js := ix.Jurisdictions()
 		for _, p := range randomPoints(districtBound(js), 20000, 42) {
 			if _, in := bruteForce(js, p); in && len(benchPoints.pts) < 4096 {
 				benchPoints.pts = append(benchPoints.pts, p)
@@ -30,7 +27,7 @@ func benchSetup(b *testing.B) (*Router, []dispatcher.Point) {
 	pts := benchPoints.pts
 	b.ReportAllocs()
 	b.ResetTimer()
-	return r, pts
+	return ix, pts
 }
 
 func BenchmarkLatLngToCell(b *testing.B) {
@@ -44,21 +41,10 @@ func BenchmarkLatLngToCell(b *testing.B) {
 }
 
 func BenchmarkLocate(b *testing.B) {
-	r, pts := benchSetup(b)
-	ix := r.Index()
+	ix, pts := benchSetup(b)
 	for i := 0; b.Loop(); i++ {
 		if _, ok := ix.Locate(pts[i%len(pts)]); !ok {
 			b.Fatal("point outside")
-		}
-	}
-}
-
-func BenchmarkRoute(b *testing.B) {
-	r, pts := benchSetup(b)
-	ctx := context.Background()
-	for i := 0; b.Loop(); i++ {
-		if _, err := r.Route(ctx, pts[i%len(pts)], "0590"); err != nil {
-			b.Fatal(err)
 		}
 	}
 }

@@ -2,8 +2,6 @@ package geo
 
 import (
 	"math"
-
-	"cityhub/dispatcher"
 )
 
 // Constants of the published GCJ-02 and BD-09 formulas. GCJ-02 perturbs WGS-84 with a smooth
@@ -26,21 +24,21 @@ const (
 )
 
 // outOfChina reports whether GCJ-02 leaves the point unchanged.
-func outOfChina(p dispatcher.Point) bool {
+func outOfChina(p Point) bool {
 	return p.Lng < chinaMinLng || p.Lng > chinaMaxLng || p.Lat < chinaMinLat || p.Lat > chinaMaxLat
 }
 
 // WGS84ToGCJ02 converts a WGS-84 point to GCJ-02 with the published forward formula.
-func WGS84ToGCJ02(p dispatcher.Point) dispatcher.Point {
+func WGS84ToGCJ02(p Point) Point {
 	if outOfChina(p) {
 		return p
 	}
 	dLat, dLng := gcjOffset(p)
-	return dispatcher.Point{Lat: p.Lat + dLat, Lng: p.Lng + dLng}
+	return Point{Lat: p.Lat + dLat, Lng: p.Lng + dLng}
 }
 
 // gcjOffset is the GCJ-02 offset in degrees (latitude, longitude) at a WGS-84 point.
-func gcjOffset(p dispatcher.Point) (dLat, dLng float64) {
+func gcjOffset(p Point) (dLat, dLng float64) {
 	x, y := p.Lng-105.0, p.Lat-35.0
 	dLat, dLng = offsetLat(x, y), offsetLng(x, y)
 	rad := p.Lat / 180.0 * math.Pi
@@ -82,7 +80,7 @@ const (
 // forward, and correct the guess by the miss. The result is within a millimetre of the true
 // inverse (the one-step "subtract the offset" shortcut many tools use is off by up to a few
 // metres).
-func GCJ02ToWGS84(g dispatcher.Point) dispatcher.Point {
+func GCJ02ToWGS84(g Point) Point {
 	if outOfChina(g) {
 		return g
 	}
@@ -101,47 +99,34 @@ func GCJ02ToWGS84(g dispatcher.Point) dispatcher.Point {
 
 // BD09ToGCJ02 converts a Baidu BD-09 point to GCJ-02 with the published inverse formula (good to
 // a few centimetres).
-func BD09ToGCJ02(b dispatcher.Point) dispatcher.Point {
+func BD09ToGCJ02(b Point) Point {
 	x, y := b.Lng-0.0065, b.Lat-0.006
 	z := math.Sqrt(x*x+y*y) - 0.00002*math.Sin(y*bdXPi)
 	theta := math.Atan2(y, x) - 0.000003*math.Cos(x*bdXPi)
-	return dispatcher.Point{Lat: z * math.Sin(theta), Lng: z * math.Cos(theta)}
+	return Point{Lat: z * math.Sin(theta), Lng: z * math.Cos(theta)}
 }
 
 // GCJ02ToBD09 converts a GCJ-02 point to Baidu BD-09.
-func GCJ02ToBD09(g dispatcher.Point) dispatcher.Point {
+func GCJ02ToBD09(g Point) Point {
 	x, y := g.Lng, g.Lat
 	z := math.Sqrt(x*x+y*y) + 0.00002*math.Sin(y*bdXPi)
 	theta := math.Atan2(y, x) + 0.000003*math.Cos(x*bdXPi)
-	return dispatcher.Point{Lat: z*math.Sin(theta) + 0.006, Lng: z*math.Cos(theta) + 0.0065}
+	return Point{Lat: z*math.Sin(theta) + 0.006, Lng: z*math.Cos(theta) + 0.0065}
 }
 
 // ToWGS84 converts a point given in datum d to WGS-84. An unknown datum (including an empty one)
-// and a point that is not a finite latitude/longitude in range are EInvalid errors.
-func ToWGS84(p dispatcher.Point, d dispatcher.Datum) (dispatcher.Point, error) {
+// is a *DatumError; a point that is not a place on Earth is CheckPoint's *PointError.
+func ToWGS84(p Point, d Datum) (Point, error) {
 	if err := CheckPoint(p); err != nil {
-		return dispatcher.Point{}, err
+		return Point{}, err
 	}
 	switch d {
-	case dispatcher.WGS84:
+	case WGS84:
 		return p, nil
-	case dispatcher.GCJ02:
+	case GCJ02:
 		return GCJ02ToWGS84(p), nil
-	case dispatcher.BD09:
+	case BD09:
 		return GCJ02ToWGS84(BD09ToGCJ02(p)), nil
 	}
-	return dispatcher.Point{}, dispatcher.FieldError("datum",
-		"未知的坐标系 %q，应为 wgs84、gcj02 或 bd09 / unknown datum %q: want wgs84, gcj02 or bd09", d, d)
-}
-
-// CheckPoint reports whether p is a usable latitude/longitude: finite, latitude within ±90 and
-// longitude within ±180. The error is EInvalid and names the field at fault.
-func CheckPoint(p dispatcher.Point) error {
-	if math.IsNaN(p.Lat) || math.IsInf(p.Lat, 0) || p.Lat < -90 || p.Lat > 90 {
-		return dispatcher.FieldError("lat", "纬度无效（应在 -90 到 90 之间） / latitude must be a number within ±90, got %v", p.Lat)
-	}
-	if math.IsNaN(p.Lng) || math.IsInf(p.Lng, 0) || p.Lng < -180 || p.Lng > 180 {
-		return dispatcher.FieldError("lng", "经度无效（应在 -180 到 180 之间） / longitude must be a number within ±180, got %v", p.Lng)
-	}
-	return nil
+	return Point{}, &DatumError{Datum: d}
 }

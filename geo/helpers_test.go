@@ -3,44 +3,52 @@ package geo
 import (
 	"math"
 	"math/rand/v2"
+	"os"
 	"sync"
 	"testing"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
-
-	"cityhub/dispatcher"
-	"cityhub/refdata"
 )
 
-// The Qijiang fixture is built once per test binary: the router (and its index) and the reference.
+// qijiangGeoJSON is the demo district's jurisdictions, read from the reference-data folder as a
+// file: geo imports nothing of the project, not even in its tests.
+const qijiangGeoJSON = "../refdata/qijiang/jurisdictions.geojson"
+
+// The Qijiang index is built once per test binary.
 var fixture struct {
-	once   sync.Once
-	ref    *dispatcher.Reference
-	router *Router
-	err    error
+	once sync.Once
+	ix   *Index
+	err  error
 }
 
-func qijiang(tb testing.TB) (*dispatcher.Reference, *Router) {
+func qijiangIndex(tb testing.TB) *Index {
 	tb.Helper()
 	fixture.once.Do(func() {
-		fixture.ref, fixture.err = refdata.Qijiang()
-		if fixture.err == nil {
-			fixture.router, fixture.err = NewRouter(fixture.ref)
+		var js []Jurisdiction
+		if js, fixture.err = loadQijiang(); fixture.err == nil {
+			fixture.ix, fixture.err = NewIndex(js, DefaultResolution)
 		}
 	})
 	if fixture.err != nil {
 		tb.Fatalf("qijiang fixture: %v", fixture.err)
 	}
-	return fixture.ref, fixture.router
+	return fixture.ix
+}
+
+func loadQijiang() ([]Jurisdiction, error) {
+	data, err := os.ReadFile(qijiangGeoJSON)
+	if err != nil {
+		return nil, err
+	}
+	return LoadJurisdictions(data)
 }
 
 // qijiangJurisdictions parses the Qijiang polygons afresh (tests of the loader and the index
-// build want their own copy, not the shared router's).
+// build want their own copy, not the shared index's).
 func qijiangJurisdictions(tb testing.TB) []Jurisdiction {
 	tb.Helper()
-	ref, _ := qijiang(tb)
-	js, err := LoadJurisdictions(ref.Jurisdictions)
+	js, err := loadQijiang()
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -50,7 +58,7 @@ func qijiangJurisdictions(tb testing.TB) []Jurisdiction {
 // bruteForce is the reference answer: the first jurisdiction, in input order, whose shape
 // contains p according to orb/planar. It uses nothing of the index but the shapes' bounds, which
 // only skip shapes orb would reject anyway (it checks each ring's bound first) and save time.
-func bruteForce(js []Jurisdiction, p dispatcher.Point) (string, bool) {
+func bruteForce(js []Jurisdiction, p Point) (string, bool) {
 	q := orb.Point{p.Lng, p.Lat}
 	for _, j := range js {
 		if j.Bound.Contains(q) && planar.MultiPolygonContains(j.Shape, q) {
@@ -70,11 +78,11 @@ func districtBound(js []Jurisdiction) orb.Bound {
 }
 
 // randomPoints draws n points uniformly in b with a fixed seed.
-func randomPoints(b orb.Bound, n int, seed uint64) []dispatcher.Point {
+func randomPoints(b orb.Bound, n int, seed uint64) []Point {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	out := make([]dispatcher.Point, n)
+	out := make([]Point, n)
 	for i := range out {
-		out[i] = dispatcher.Point{
+		out[i] = Point{
 			Lat: b.Min[1] + r.Float64()*(b.Max[1]-b.Min[1]),
 			Lng: b.Min[0] + r.Float64()*(b.Max[0]-b.Min[0]),
 		}
@@ -83,7 +91,7 @@ func randomPoints(b orb.Bound, n int, seed uint64) []dispatcher.Point {
 }
 
 // distanceM is the great-circle distance in metres (haversine).
-func distanceM(a, b dispatcher.Point) float64 {
+func distanceM(a, b Point) float64 {
 	const r = 6371008.8
 	la1, la2 := a.Lat*math.Pi/180, b.Lat*math.Pi/180
 	dLat, dLng := la2-la1, (b.Lng-a.Lng)*math.Pi/180

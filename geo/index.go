@@ -9,8 +9,6 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 	"github.com/uber/h3-go/v4"
-
-	"cityhub/dispatcher"
 )
 
 // DefaultResolution is the H3 resolution the router uses: cells of about 0.1 km² (edges of about
@@ -28,7 +26,7 @@ type Hit struct {
 	Jurisdiction *Jurisdiction
 	Cell         h3.Cell
 	Exact        bool
-	idx          int // position of Jurisdiction in the index, for the router's tables
+	Position     int // of Jurisdiction in the index's list (Jurisdictions), for tables kept alongside
 }
 
 // Index locates points in jurisdictions. Every cell over the jurisdictions' bounding box is
@@ -145,7 +143,7 @@ func (ix *Index) Stats() IndexStats {
 
 // Locate finds the jurisdiction of a WGS-84 point. ok is false when the point is in none (or is
 // not a valid latitude/longitude); Hit.Cell is then still set for a valid point.
-func (ix *Index) Locate(p dispatcher.Point) (Hit, bool) {
+func (ix *Index) Locate(p Point) (Hit, bool) {
 	if CheckPoint(p) != nil {
 		return Hit{}, false
 	}
@@ -164,7 +162,7 @@ func (ix *Index) Locate(p dispatcher.Point) (Hit, bool) {
 	}
 	switch {
 	case e.ref >= 0:
-		return Hit{Jurisdiction: &ix.js[e.ref], Cell: cell, idx: int(e.ref)}, true
+		return Hit{Jurisdiction: &ix.js[e.ref], Cell: cell, Position: int(e.ref)}, true
 	case e.ref == refOutside:
 		return Hit{Cell: cell}, false
 	}
@@ -182,7 +180,7 @@ func (ix *Index) locateBorder(bc *borderCell, q orb.Point, cell h3.Cell) (Hit, b
 	for i := range bc.polys {
 		if bc.polys[i].contains(q) {
 			k := bc.polys[i].jur
-			return Hit{Jurisdiction: &ix.js[k], Cell: cell, Exact: true, idx: k}, true
+			return Hit{Jurisdiction: &ix.js[k], Cell: cell, Exact: true, Position: k}, true
 		}
 	}
 	return Hit{Cell: cell, Exact: true}, false
@@ -190,12 +188,12 @@ func (ix *Index) locateBorder(bc *borderCell, q orb.Point, cell h3.Cell) (Hit, b
 
 // scan is the full exact test over every jurisdiction, for the rare point that is not where the
 // cell map expects it.
-func (ix *Index) scan(p dispatcher.Point, cell h3.Cell) (Hit, bool) {
+func (ix *Index) scan(p Point, cell h3.Cell) (Hit, bool) {
 	ix.fallbacks.Add(1)
 	q := orb.Point{p.Lng, p.Lat}
 	for i := range ix.js {
 		if ix.js[i].Bound.Contains(q) && planar.MultiPolygonContains(ix.js[i].Shape, q) {
-			return Hit{Jurisdiction: &ix.js[i], Cell: cell, Exact: true, idx: i}, true
+			return Hit{Jurisdiction: &ix.js[i], Cell: cell, Exact: true, Position: i}, true
 		}
 	}
 	return Hit{Cell: cell, Exact: true}, false

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
-
-	"cityhub/dispatcher"
 )
 
 func TestIndexBuild(t *testing.T) {
@@ -83,10 +81,10 @@ func latticeJurisdictions() []Jurisdiction {
 // vertices and edges, at resolutions where the shapes are much smaller and much larger than cells.
 func TestIndexExactOnLattice(t *testing.T) {
 	js := latticeJurisdictions()
-	var pts []dispatcher.Point
+	var pts []Point
 	for i := -4; i <= 76; i++ {
 		for k := -4; k <= 76; k++ {
-			pts = append(pts, dispatcher.Point{Lat: latticeLat(k), Lng: latticeLng(i)})
+			pts = append(pts, Point{Lat: latticeLat(k), Lng: latticeLng(i)})
 		}
 	}
 	pts = append(pts, randomPoints(orb.Bound{Min: orb.Point{106.499, 28.999}, Max: orb.Point{106.52, 29.02}}, 5000, 3)...)
@@ -116,8 +114,7 @@ func TestIndexExactOnLattice(t *testing.T) {
 
 // Points right at the corners of cells are where H3's cell and the safety box are closest.
 func TestIndexAtCellVertices(t *testing.T) {
-	_, r := qijiang(t)
-	ix := r.Index()
+	ix := qijiangIndex(t)
 	before := ix.Stats().Fallbacks
 	n := 0
 	for c := range ix.cells {
@@ -130,7 +127,7 @@ func TestIndexAtCellVertices(t *testing.T) {
 		}
 		for _, v := range bnd {
 			for _, d := range []float64{0, 1e-9, -1e-9} {
-				p := dispatcher.Point{Lat: v.Lat + d, Lng: v.Lng - d}
+				p := Point{Lat: v.Lat + d, Lng: v.Lng - d}
 				want, wok := bruteForce(ix.js, p)
 				h, ok := ix.Locate(p)
 				if ok != wok || (ok && h.Jurisdiction.Code != want) {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"cityhub/dispatcher"
-	"cityhub/geo"
 )
 
 // complaintRequest is a report logged through the JSON API (the hotline console, an inspector).
@@ -34,10 +33,7 @@ func (req complaintRequest) complaint() (dispatcher.Complaint, error) {
 		datum = dispatcher.WGS84
 	}
 	orig := dispatcher.Point{Lat: *req.Lat, Lng: *req.Lng}
-	if err := dispatcher.ValidatePoint(orig); err != nil {
-		return dispatcher.Complaint{}, err
-	}
-	p, err := geo.ToWGS84(orig, datum)
+	p, err := dispatcher.ToWGS84(orig, datum)
 	if err != nil {
 		return dispatcher.Complaint{}, err
 	}

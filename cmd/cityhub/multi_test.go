@@ -16,7 +16,6 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"cityhub/dispatcher"
-	"cityhub/geo"
 	"cityhub/internal/testclock"
 	"cityhub/postgres/pgtest"
 )
@@ -272,7 +271,7 @@ func newServiceAt(ctx context.Context, store dispatcher.Store, now func() time.T
 	if err != nil {
 		return nil, err
 	}
-	router, err := geo.NewRouter(ref)
+	router, err := dispatcher.NewRoutingPolicy(ref)
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"cityhub/dispatcher"
-	"cityhub/geo"
 	"cityhub/intake/open311"
 	"cityhub/refdata"
 	"cityhub/web"
@@ -73,7 +72,7 @@ func (m *Main) reloadReference(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	router, err := geo.NewRouter(ref)
+	router, err := dispatcher.NewRoutingPolicy(ref)
 	if err != nil {
 		return err
 	}

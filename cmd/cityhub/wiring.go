@@ -6,7 +6,6 @@ import (
 	"log/slog"
 
 	"cityhub/dispatcher"
-	"cityhub/geo"
 	"cityhub/postgres"
 	"cityhub/redis"
 	"cityhub/sqlite"
@@ -57,7 +56,7 @@ func newService(ctx context.Context, store dispatcher.Store, cfg Config, log *sl
 	if err != nil {
 		return nil, err
 	}
-	router, err := geo.NewRouter(ref)
+	router, err := dispatcher.NewRoutingPolicy(ref)
 	if err != nil {
 		return nil, fmt.Errorf("jurisdictions: %w", err)
 	}

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"cityhub/dispatcher"
-	"cityhub/geo"
 	"cityhub/refdata"
 	"cityhub/sqlite"
 )
@@ -77,7 +76,7 @@ func openService(ctx context.Context, path string) (*dispatcher.Service, func(),
 			return nil, nil, err
 		}
 	}
-	router, err := geo.NewRouter(ref)
+	router, err := dispatcher.NewRoutingPolicy(ref)
 	if err != nil {
 		return nil, nil, err
 	}

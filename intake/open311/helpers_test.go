@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"cityhub/dispatcher"
-	"cityhub/geo"
 	"cityhub/internal/testclock"
 	"cityhub/internal/teststore"
 	"cityhub/refdata"
@@ -35,16 +34,16 @@ const guNanBrigade = "綦江区城市管理局派驻古南街道执法大队"
 var shared struct {
 	once   sync.Once
 	ref    *dispatcher.Reference
-	router *geo.Router
+	router *dispatcher.RoutingPolicy
 	err    error
 }
 
-func qijiang(t testing.TB) (*dispatcher.Reference, *geo.Router) {
+func qijiang(t testing.TB) (*dispatcher.Reference, *dispatcher.RoutingPolicy) {
 	t.Helper()
 	shared.once.Do(func() {
 		shared.ref, shared.err = refdata.Qijiang()
 		if shared.err == nil {
-			shared.router, shared.err = geo.NewRouter(shared.ref)
+			shared.router, shared.err = dispatcher.NewRoutingPolicy(shared.ref)
 		}
 	})
 	if shared.err != nil {

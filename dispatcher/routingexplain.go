@@ -1,9 +1,9 @@
-package geo
+package dispatcher
 
 import (
 	"strings"
 
-	"cityhub/dispatcher"
+	"cityhub/geo"
 )
 
 // The explanation is one zh-CN sentence stored with the case, for the operator, the unit and the
@@ -21,25 +21,25 @@ func explanation(cell, res string, exact bool, tail string) string {
 }
 
 // territorialTail: the territorial unit owns the case.
-func territorialTail(j *Jurisdiction, owner dispatcher.Unit, co []dispatcher.Unit) string {
+func territorialTail(j *geo.Jurisdiction, owner Unit, co []Unit) string {
 	return "属于" + placeName(j) + "（" + j.Authority + "），按属地原则由" + owner.DisplayName() +
 		"负责办理" + coNote(co) + "。"
 }
 
 // categoryTail: the category's own unit owns the case wherever it is in the home authority.
-func categoryTail(c dispatcher.Category, j *Jurisdiction, u dispatcher.Unit, co []dispatcher.Unit) string {
+func categoryTail(c Category, j *geo.Jurisdiction, u Unit, co []Unit) string {
 	return "属于" + placeName(j) + "（" + j.Authority + "），「" + c.Name + "」（" + c.Code + "）类事件在" +
 		j.Authority + "范围内统一由" + u.DisplayName() + "办理" + coNote(co) + "。"
 }
 
 // transferTail: another authority administers the place; the case is transferred out.
-func transferTail(j *Jurisdiction, agency dispatcher.Unit) string {
+func transferTail(j *geo.Jurisdiction, agency Unit) string {
 	return "属于" + placeName(j) + "，由" + j.Authority + "管辖，不在本局职责范围内，转交" +
 		agency.DisplayName() + "办理。"
 }
 
 // coNote names the co-handlers, if any.
-func coNote(co []dispatcher.Unit) string {
+func coNote(co []Unit) string {
 	if len(co) == 0 {
 		return ""
 	}
@@ -51,7 +51,7 @@ func coNote(co []dispatcher.Unit) string {
 }
 
 // placeName is the jurisdiction's name, or its code when the data gives no name.
-func placeName(j *Jurisdiction) string {
+func placeName(j *geo.Jurisdiction) string {
 	if j.Name != "" {
 		return j.Name
 	}

@@ -1,19 +1,23 @@
-package geo
+package dispatcher_test
 
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 	"github.com/uber/h3-go/v4"
 
 	"cityhub/dispatcher"
+	"cityhub/geo"
 )
 
 // pointIn finds a few deterministic points inside jurisdiction code (by the brute-force test).
-func pointIn(t *testing.T, js []Jurisdiction, code string, n int) []dispatcher.Point {
+func pointIn(t *testing.T, js []geo.Jurisdiction, code string, n int) []dispatcher.Point {
 	t.Helper()
 	for _, j := range js {
 		if j.Code != code {
@@ -33,7 +37,41 @@ func pointIn(t *testing.T, js []Jurisdiction, code string, n int) []dispatcher.P
 	return nil
 }
 
-func route(t *testing.T, r *Router, p dispatcher.Point, category string) dispatcher.Routing {
+// bruteForce is the reference answer: the first jurisdiction, in input order, whose shape
+// contains p according to orb/planar.
+func bruteForce(js []geo.Jurisdiction, p dispatcher.Point) (string, bool) {
+	q := orb.Point{p.Lng, p.Lat}
+	for _, j := range js {
+		if j.Bound.Contains(q) && planar.MultiPolygonContains(j.Shape, q) {
+			return j.Code, true
+		}
+	}
+	return "", false
+}
+
+// districtBound is the union bound of the jurisdictions.
+func districtBound(js []geo.Jurisdiction) orb.Bound {
+	b := js[0].Shape.Bound()
+	for _, j := range js[1:] {
+		b = b.Union(j.Shape.Bound())
+	}
+	return b
+}
+
+// randomPoints draws n points uniformly in b with a fixed seed.
+func randomPoints(b orb.Bound, n int, seed uint64) []dispatcher.Point {
+	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	out := make([]dispatcher.Point, n)
+	for i := range out {
+		out[i] = dispatcher.Point{
+			Lat: b.Min[1] + r.Float64()*(b.Max[1]-b.Min[1]),
+			Lng: b.Min[0] + r.Float64()*(b.Max[0]-b.Min[0]),
+		}
+	}
+	return out
+}
+
+func route(t *testing.T, r *dispatcher.RoutingPolicy, p dispatcher.Point, category string) dispatcher.Routing {
 	t.Helper()
 	rt, err := r.Route(context.Background(), p, category)
 	if err != nil {
@@ -46,11 +84,11 @@ func TestRouteTerritorial(t *testing.T) {
 	_, r := qijiang(t)
 	for _, p := range pointIn(t, r.Jurisdictions(), "QJ-GN", 5) {
 		rt := route(t, r, p, "0501")
-		cell, _ := h3.LatLngToCell(h3.LatLng{Lat: p.Lat, Lng: p.Lng}, DefaultResolution)
+		cell, _ := h3.LatLngToCell(h3.LatLng{Lat: p.Lat, Lng: p.Lng}, geo.DefaultResolution)
 		want := dispatcher.Routing{
 			Outcome: dispatcher.RouteToUnit, Unit: "QJ-GN-DD", Jurisdiction: "QJ-GN",
 			JurisdictionName: "古南街道", Authority: "綦江区", Cell: cell.String(),
-			Resolution: DefaultResolution, Exact: rt.Exact, Rule: "territorial",
+			Resolution: geo.DefaultResolution, Exact: rt.Exact, Rule: "territorial",
 			Explanation: rt.Explanation,
 		}
 		if !equalRouting(rt, want) {
@@ -194,10 +232,10 @@ func TestRouteExactFlag(t *testing.T) {
 	t.Logf("exact %d, from the map %d", seen[true], seen[false])
 }
 
-func TestNewRouterRejectsIncompleteReference(t *testing.T) {
+func TestNewRoutingPolicyRejectsIncompleteReference(t *testing.T) {
 	ref, _ := qijiang(t)
-	if _, err := NewRouter(nil); err == nil {
-		t.Error("NewRouter(nil) succeeded")
+	if _, err := dispatcher.NewRoutingPolicy(nil); err == nil {
+		t.Error("dispatcher.NewRoutingPolicy(nil) succeeded")
 	}
 	mutate := map[string]func(*dispatcher.Reference){
 		"no territorial unit": func(r *dispatcher.Reference) { r.Units = dropUnit(r.Units, "QJ-GN-DD") },
@@ -215,7 +253,7 @@ func TestNewRouterRejectsIncompleteReference(t *testing.T) {
 	for name, f := range mutate {
 		cp := *ref
 		f(&cp)
-		if _, err := NewRouter(&cp); err == nil {
+		if _, err := dispatcher.NewRoutingPolicy(&cp); err == nil {
 			t.Errorf("%s: NewRouter succeeded", name)
 		} else {
 			t.Logf("%s: %v", name, err)
@@ -244,4 +282,22 @@ func cloneGroups(gs []dispatcher.CategoryGroup) []dispatcher.CategoryGroup {
 
 func equalRouting(a, b dispatcher.Routing) bool {
 	return reflect.DeepEqual(a, b)
+}
+
+func BenchmarkRoute(b *testing.B) {
+	_, r := qijiang(b)
+	js := r.Jurisdictions()
+	var pts []dispatcher.Point
+	for _, p := range randomPoints(districtBound(js), 20000, 42) {
+		if _, in := bruteForce(js, p); in && len(pts) < 4096 {
+			pts = append(pts, p)
+		}
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if _, err := r.Route(ctx, pts[i%len(pts)], "0590"); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
