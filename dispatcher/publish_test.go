@@ -5,96 +5,60 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
 
 	"cityhub/dispatcher"
 )
 
-// gatedBus is a bus whose first Publish waits until the gate opens, as a Redis that is slow to
-// answer would; it records every id published.
-type gatedBus struct {
-	gate    chan struct{}
-	waiting chan struct{} // closed once the first Publish waits at the gate
-	once    sync.Once
-	opened  sync.Once
-	mu      sync.Mutex
-	ids     []int64
+// recordingBus records every id published and checks, at the moment of the call, that the event
+// with that id can already be read from the store: a wake-up must never run ahead of the commit.
+type recordingBus struct {
+	t     *testing.T
+	store dispatcher.Store
+	mu    sync.Mutex
+	ids   []int64
 }
 
-func newGatedBus(t *testing.T) *gatedBus {
-	b := &gatedBus{gate: make(chan struct{}), waiting: make(chan struct{})}
-	t.Cleanup(b.open) // a failing test must not leave a Publish waiting
-	return b
-}
-
-func (b *gatedBus) open() { b.opened.Do(func() { close(b.gate) }) }
-
-func (b *gatedBus) Publish(_ context.Context, id int64) error {
-	b.once.Do(func() {
-		close(b.waiting)
-		<-b.gate
-	})
+func (b *recordingBus) Publish(ctx context.Context, id int64) error {
+	evs, err := b.store.EventsAfter(ctx, id-1, 1)
+	if err != nil || len(evs) != 1 || evs[0].ID != id {
+		b.t.Errorf("Publish(%d) before event %d is readable: %v, %v", id, id, evs, err)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.ids = append(b.ids, id)
 	return nil
 }
 
-func (b *gatedBus) published() []int64 {
+func (b *recordingBus) published() []int64 {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return slices.Clone(b.ids)
 }
 
-func (b *gatedBus) Subscribe() (<-chan int64, func()) { return make(chan int64), func() {} }
-func (b *gatedBus) Close() error                      { return nil }
+func (b *recordingBus) Subscribe() (<-chan int64, func()) { return make(chan int64), func() {} }
+func (b *recordingBus) Close() error                      { return nil }
 
-// TestReportsDoNotWaitForTheBus: a report is answered once it is committed, while the wake-up
-// for it is still being published; the reports that commit meanwhile are announced together by
-// one wake-up carrying the largest event id.
-func TestReportsDoNotWaitForTheBus(t *testing.T) {
-	bus := newGatedBus(t)
+// TestEveryWriteRingsWithItsLastEvent: a report and an action each ring the bus once, after their
+// commit, with the id of the last event they wrote.
+func TestEveryWriteRingsWithItsLastEvent(t *testing.T) {
+	bus := &recordingBus{t: t}
 	f := newFixtureOn(t, false, bus)
-	actor := f.actor(t, "op1")
-	answered := make(chan *dispatcher.Case)
-	go func() {
-		defer close(answered)
-		for range 4 {
-			res, err := f.svc.Submit(f.ctx, actor, complaintAt(guNan))
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			answered <- res.Case
-		}
-	}()
-	var lastIDs []int64 // the last event id of each report
-	for i := range 4 {
-		var c *dispatcher.Case
-		select {
-		case c = <-answered:
-		case <-time.After(5 * time.Second):
-			t.Fatalf("report %d was not answered while the bus was publishing the first wake-up", i+1)
-		}
-		if c == nil {
-			t.FailNow()
-		}
-		if i == 0 {
-			<-bus.waiting // the first report's wake-up is being published, and does not return
-		}
-		evs, err := f.store.CaseEvents(f.ctx, c.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lastIDs = append(lastIDs, evs[len(evs)-1].ID)
+	bus.store = f.store
+	res, err := f.svc.Submit(f.ctx, f.actor(t, "op1"), complaintAt(guNan))
+	if err != nil {
+		t.Fatal(err)
 	}
-	bus.open()
-	want := []int64{lastIDs[0], lastIDs[3]}
-	deadline := time.Now().Add(5 * time.Second)
-	for !slices.Equal(bus.published(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("published %v, want %v", bus.published(), want)
-		}
-		time.Sleep(5 * time.Millisecond)
+	act, err := f.svc.Act(f.ctx, f.actor(t, "gn-lead"), res.Case.ID, dispatcher.ActionRequest{Action: dispatcher.ActAcknowledge})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := f.store.CaseEvents(f.ctx, res.Case.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	submitted := evs[len(evs)-1-len(act.Events)].ID
+	want := []int64{submitted, act.Events[len(act.Events)-1].ID}
+	if got := bus.published(); !slices.Equal(got, want) {
+		t.Fatalf("published %v, want %v", got, want)
 	}
 }

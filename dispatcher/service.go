@@ -47,7 +47,6 @@ type Service struct {
 	maxRetry int
 	apiKeys  keyCache
 
-	wakeUps         wakeUps
 	publishFailures atomic.Int64
 	publishLogged   atomic.Int64 // unix seconds of the last publish-failure log line
 }
@@ -160,65 +159,20 @@ func (s *Service) Bus() Bus { return s.bus }
 // format for a field whether the case was just written or read again.
 func (s *Service) Now() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-// publish rings the bus with the id of the last of events, which are committed. The in-process
-// bus never blocks and is rung at once. Another bus (Redis) is rung by a goroutine of its own, so
-// that the write's caller is answered without waiting for the bus: a wake-up that never goes out
-// (the process is killed first) delays consoles on other instances by at most their poll
+// publish rings the bus with the id of the last of events, which are committed. Publish never
+// blocks (the Bus contract), so the write's caller is answered at once; a wake-up that never goes
+// out (the process is killed first) delays consoles on other instances by at most their poll
 // interval, since every event is in the store.
 func (s *Service) publish(ctx context.Context, events []*Event) {
 	if len(events) == 0 {
 		return
 	}
-	id := events[len(events)-1].ID
-	if _, local := s.bus.(*LocalBus); local {
-		s.ring(ctx, id)
-		return
-	}
-	s.wakeUps.add(id, func(id int64) { s.ring(context.WithoutCancel(ctx), id) })
-}
-
-// ring publishes id on the bus, logging failures at most once a minute.
-func (s *Service) ring(ctx context.Context, id int64) {
-	if err := s.bus.Publish(ctx, id); err != nil {
+	if err := s.bus.Publish(ctx, events[len(events)-1].ID); err != nil {
 		s.publishFailures.Add(1)
 		now := time.Now().Unix()
 		if last := s.publishLogged.Load(); now-last >= 60 && s.publishLogged.CompareAndSwap(last, now) {
 			s.log.Warn("bus publish failed; consoles fall back to polling the store", "err", err,
 				"failures", s.publishFailures.Swap(0))
 		}
-	}
-}
-
-// wakeUps hands ids to the bus one at a time, from a goroutine that runs while there are ids to
-// hand: an id that arrives while one is being published waits for the next publish, which
-// carries the largest of those waiting (a wake-up says "events up to this id exist").
-type wakeUps struct {
-	mu      sync.Mutex
-	next    int64 // the largest id waiting (0: none)
-	running bool
-}
-
-func (w *wakeUps) add(id int64, publish func(int64)) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.next = max(w.next, id)
-	if !w.running {
-		w.running = true
-		go w.run(publish)
-	}
-}
-
-func (w *wakeUps) run(publish func(int64)) {
-	for {
-		w.mu.Lock()
-		id := w.next
-		w.next = 0
-		if id == 0 {
-			w.running = false
-			w.mu.Unlock()
-			return
-		}
-		w.mu.Unlock()
-		publish(id)
 	}
 }

@@ -189,6 +189,10 @@ type APIKey struct {
 // the store until it is back: readers must move their cursor by the events they read, never by
 // the id a wake-up carries.
 type Bus interface {
+	// Publish rings the doorbell and never blocks: it hands the wake-up over (to subscribers, to a
+	// goroutine that talks to the network) and returns at once. The events are committed before it
+	// is called, so a wake-up that is lost only delays readers until their next poll of the store.
+	// It fails only when the bus is closed; failures to deliver are the bus's to count and log.
 	Publish(ctx context.Context, lastEventID int64) error
 	// Subscribe returns a channel of wake-ups and a function that ends the subscription. A slow
 	// subscriber may miss wake-ups but always gets a later one (wake-ups are coalesced, not queued).

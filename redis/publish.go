@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"sync"
+	"time"
 
 	"cityhub/dispatcher"
 )
@@ -11,66 +12,51 @@ import (
 // Wake-ups are published in rounds. Every case write rings the doorbell, and a PUBLISH per write
 // cost a Redis round trip per report, although a wake-up only says "events up to id N exist": one
 // carrying the largest id of the writes that committed meanwhile tells the other instances as
-// much as all of them. So one goroutine publishes, one PUBLISH at a time; the ids that arrive
-// while one is in flight are gathered into the next round, which carries their largest.
+// much as all of them. So Publish only hands the id to one goroutine, which publishes one round
+// at a time; the ids that arrive while a PUBLISH is in flight are gathered into the next round,
+// which carries their largest. Publish never waits for Redis (dispatcher.Bus requires it): the
+// caller's events are committed already, and a wake-up that never goes out only delays the other
+// instances' consoles until their next poll of the store.
 
-// outbox is the round being gathered.
+// outbox is the largest id waiting for the next round (0 when none).
 type outbox struct {
 	mu   sync.Mutex
-	next *round        // nil when nothing waits
-	ring chan struct{} // tells the publisher that next is not empty
+	next int64
+	ring chan struct{} // tells the publisher that next is set
 }
 
-// round is one PUBLISH and the callers waiting for it.
-type round struct {
-	id   int64
-	err  error
-	done chan struct{}
-}
-
-// Publish rings the doorbell: local subscribers of this Client at once, then every Client with
-// the same prefix through PUBLISH on <prefix>:events, carrying lastEventID or a larger id
-// published at the same time. It returns once that PUBLISH has been answered, never after more
-// than about twice OpTimeout; when Redis does not answer in time it returns an EUnavailable error
-// (and counts it in PublishFailures). The caller has committed the events already, so a
-// cancelled ctx does not stop the PUBLISH: only OpTimeout bounds it.
-func (c *Client) Publish(ctx context.Context, lastEventID int64) error {
-	c.fanout(lastEventID)
-	r := c.out.add(lastEventID)
-	select {
-	case <-r.done:
-	case <-c.ctx.Done():
-		c.publishFailures.Add(1)
+// Publish rings the doorbell: local subscribers of this Client at once, then, from the publisher
+// goroutine, every Client with the same prefix through PUBLISH on <prefix>:events, carrying
+// lastEventID or a larger id published at about the same time. It never blocks. A PUBLISH that
+// fails is counted in PublishFailures and logged at most once a minute; Publish itself fails only
+// once the Client is closed.
+func (c *Client) Publish(_ context.Context, lastEventID int64) error {
+	if c.ctx.Err() != nil {
 		return dispatcher.Errorf(dispatcher.EUnavailable, "publishing a wake-up: the redis client is closed")
 	}
-	if r.err != nil {
-		c.publishFailures.Add(1)
-	}
-	return r.err
+	c.fanout(lastEventID)
+	c.out.add(lastEventID)
+	return nil
 }
 
-// add puts id into the round being gathered and returns that round.
-func (o *outbox) add(id int64) *round {
+// add puts id into the round being gathered.
+func (o *outbox) add(id int64) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.next == nil {
-		o.next = &round{done: make(chan struct{})}
-		select {
-		case o.ring <- struct{}{}:
-		default:
-		}
+	o.next = max(o.next, id)
+	select {
+	case o.ring <- struct{}{}:
+	default:
 	}
-	o.next.id = max(o.next.id, id)
-	return o.next
 }
 
-// take hands the gathered round to the publisher (nil if none).
-func (o *outbox) take() *round {
+// take hands the gathered id to the publisher (0 if none).
+func (o *outbox) take() int64 {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	r := o.next
-	o.next = nil
-	return r
+	id := o.next
+	o.next = 0
+	return id
 }
 
 // publisher sends the rounds, one at a time, until Close.
@@ -82,15 +68,24 @@ func (c *Client) publisher() {
 			return
 		case <-c.out.ring:
 		}
-		r := c.out.take()
-		if r == nil {
-			continue
+		if id := c.out.take(); id != 0 {
+			c.publishRound(id)
 		}
-		ctx, cancel := context.WithTimeout(c.ctx, c.opts.OpTimeout)
-		if err := c.rdb.Publish(ctx, c.channel, strconv.FormatInt(r.id, 10)).Err(); err != nil {
-			r.err = failure("publishing a wake-up", err)
-		}
-		cancel()
-		close(r.done)
+	}
+}
+
+// publishRound sends one PUBLISH, bounded by OpTimeout.
+func (c *Client) publishRound(id int64) {
+	ctx, cancel := context.WithTimeout(c.ctx, c.opts.OpTimeout)
+	defer cancel()
+	err := c.rdb.Publish(ctx, c.channel, strconv.FormatInt(id, 10)).Err()
+	if err == nil || c.ctx.Err() != nil {
+		return
+	}
+	c.publishFailures.Add(1)
+	now := time.Now().Unix()
+	if last := c.publishLogged.Load(); now-last >= 60 && c.publishLogged.CompareAndSwap(last, now) {
+		c.log.Warn("redis: publishing a wake-up failed; other instances' consoles poll the store meanwhile",
+			"err", failure("publishing a wake-up", err), "failures", c.publishFailures.Load())
 	}
 }

@@ -127,6 +127,7 @@ type Client struct {
 
 	connected       atomic.Bool
 	publishFailures atomic.Int64
+	publishLogged   atomic.Int64 // unix seconds of the last log line about a failed PUBLISH
 	losses          atomic.Int64
 
 	subsMu sync.Mutex
@@ -213,7 +214,7 @@ func (c *Client) Prefix() string { return c.opts.Prefix }
 // Connected reports whether the wake-up subscription is established right now.
 func (c *Client) Connected() bool { return c.connected.Load() }
 
-// PublishFailures is the number of Publish calls that failed since Open.
+// PublishFailures is the number of PUBLISH rounds that failed since Open.
 func (c *Client) PublishFailures() int64 { return c.publishFailures.Load() }
 
 // SubscriptionLosses is the number of times the established subscription was lost since Open.
@@ -230,8 +231,8 @@ func (c *Client) Ping(ctx context.Context) error {
 }
 
 // Close ends the subscription (subscribers simply get no more wake-ups) and the connections.
-// The Publish, Allow, Recall and Remember calls waiting for Redis return at once with an
-// EUnavailable error, and so do later ones; Close itself waits for a PUBLISH or a pipeline in
+// The Allow, Recall and Remember calls waiting for Redis return at once with an EUnavailable
+// error, and so do later ones and every later Publish; Close itself waits for a PUBLISH or a pipeline in
 // flight at most OpTimeout, and for the subscription's connection while it is being made at most
 // OpTimeout, or HealthInterval + OpTimeout when a receive reconnects. It may be called more than
 // once.
