@@ -180,9 +180,6 @@ func (m *Main) goRun(fn func()) {
 // Addr is the address the hub listens on (useful with port 0).
 func (m *Main) Addr() string { return m.ln.Addr().String() }
 
-// Service is the running domain service.
-func (m *Main) Service() *dispatcher.Service { return m.svc }
-
 // Close stops serving: new requests are refused, running ones get a few seconds to finish, then
 // the streams, the scheduler and the store close.
 func (m *Main) Close() (err error) {

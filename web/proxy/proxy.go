@@ -47,9 +47,6 @@ func parsePrefix(s string) (netip.Prefix, error) {
 	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
-// Empty reports whether no proxy is trusted.
-func (t Trusted) Empty() bool { return len(t.prefixes) == 0 }
-
 // String lists the trusted prefixes.
 func (t Trusted) String() string {
 	s := make([]string, len(t.prefixes))
