@@ -67,6 +67,9 @@ type route struct {
 func (s *Server) apiRoutes() []route {
 	h := func(p string, fn http.HandlerFunc) route { return route{p, fn} }
 	return []route{
+		h("GET /{$}", s.handleHome),
+		h("GET /home.css", serveHomeCSS),
+		h("GET /docs/{name}", s.handleDoc),
 		h("GET /healthz", s.handleHealth),
 		{"GET /metrics", s.metrics.handler()},
 		h("GET /api/v1/openapi.json", serveOpenAPI),

@@ -1,0 +1,93 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+
+	"cityhub/dispatcher"
+	"cityhub/docs"
+)
+
+// The hub's own front page: what the hub is and where its interfaces and documentation are, for
+// whoever opens it in a browser before the consoles exist. Everything it needs is embedded.
+
+//go:embed home/index.html home/home.css
+var homeFiles embed.FS
+
+var homeTemplate = template.Must(template.ParseFS(homeFiles, "home/index.html"))
+
+// docLink is one document listed on the front page.
+type docLink struct{ File, Title string }
+
+// handleHome serves the front page at "/" exactly.
+func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
+	ref := s.svc.Reference()
+	var buf bytes.Buffer
+	err := homeTemplate.Execute(&buf, map[string]any{"Authority": ref.Authority, "District": ref.District,
+		"Docs": documentLinks()})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	setPageHeaders(w)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write(buf.Bytes())
+}
+
+func serveHomeCSS(w http.ResponseWriter, r *http.Request) {
+	b, _ := homeFiles.ReadFile("home/home.css")
+	setPageHeaders(w)
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	_, _ = w.Write(b)
+}
+
+// handleDoc serves one embedded Markdown document as plain text (a browser shows it as it is).
+func (s *Server) handleDoc(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	b, err := fs.ReadFile(docs.Files, name)
+	if err != nil || path.Ext(name) != ".md" || strings.Contains(name, "/") {
+		s.writeError(w, r, dispatcher.Errorf(dispatcher.ENotFound, "没有这份文档 (no such document)"))
+		return
+	}
+	setPageHeaders(w)
+	w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+	_, _ = w.Write(b)
+}
+
+// documentLinks lists the embedded documents with the title of their first heading.
+func documentLinks() []docLink {
+	entries, _ := fs.ReadDir(docs.Files, ".")
+	var out []docLink
+	for _, e := range entries {
+		b, err := fs.ReadFile(docs.Files, e.Name())
+		if err != nil {
+			continue
+		}
+		out = append(out, docLink{File: e.Name(), Title: firstHeading(b, e.Name())})
+	}
+	return out
+}
+
+func firstHeading(md []byte, fallback string) string {
+	for _, line := range strings.Split(string(md), "\n") {
+		if t, ok := strings.CutPrefix(line, "# "); ok {
+			return strings.TrimSpace(t)
+		}
+	}
+	return fallback
+}
+
+// setPageHeaders are the security headers of every page the hub serves to browsers: nothing but
+// the hub's own styles, never inside a frame.
+func setPageHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-cache")
+}
