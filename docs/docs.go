@@ -8,3 +8,5 @@ import "embed"
 //
 //go:embed *.md
 var Files embed.FS
+
+//go:generate go run ./gen lifecycle.md
