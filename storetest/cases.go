@@ -19,7 +19,7 @@ func testCaseRoundTrip(t *testing.T, s dispatcher.Store) {
 	c.Extension = &dispatcher.ExtensionRequest{RequestedBy: "gn-lead", RequestedAt: base.Add(time.Hour),
 		Limit: dispatcher.Limit{Value: 2, Unit: dispatcher.WorkDay}, Reason: "需协调住建部门"}
 	c.LegalReview = &dispatcher.LegalReview{Reviewer: "legal1", At: base.Add(2 * time.Hour), Approved: true,
-		Decision: "罚款 2000 元", Opinion: "事实清楚"}
+		Decision: dispatcher.Decision{Kind: dispatcher.DecisionFine, Amount: 2000, Text: "罚款 2000 元"}, Opinion: "事实清楚"}
 	c.Clocks.Checking = &dispatcher.Clock{Limit: dispatcher.Limit{Value: 2, Unit: dispatcher.WorkHour},
 		StartedAt: base, Deadline: base.Add(2 * time.Hour), WarnAt: base.Add(96 * time.Minute),
 		SuspendedAt: ptr(base.Add(30 * time.Minute))}
