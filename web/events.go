@@ -39,7 +39,7 @@ type actorView struct {
 func viewEvent(e *dispatcher.Event) eventView {
 	return eventView{ID: e.ID, CaseID: e.CaseID, Seq: e.Seq, Type: e.Type, Action: e.Action,
 		Actor: actorView{Login: e.Actor.Login, Name: e.Actor.Name, Role: e.Actor.Role, Unit: e.Actor.Unit},
-		At: e.At, From: e.From, To: e.To, Owner: e.Owner, Reason: e.Reason, Data: e.Data,
+		At:    e.At, From: e.From, To: e.To, Owner: e.Owner, Reason: e.Reason, Data: e.Data,
 		PrevHash: e.PrevHash, Hash: e.Hash, Case: e.Summary}
 }
 
