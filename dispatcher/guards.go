@@ -14,7 +14,7 @@ var guards = map[string]guard{
 	ActArbitrate:     needArbitration,
 	ActReturn:        needNoRuling,
 	ActExtendRequest: needExtensionRoom,
-	ActExtendApprove: needPendingExtension,
+	ActExtendApprove: needApprovableExtension,
 	ActExtendDeny:    needPendingExtension,
 	ActLegalReview:   needEnforcementCategory,
 	ActPass:          needAssignedInspector,
@@ -94,6 +94,18 @@ func needExtensionRoom(s *Service, c *Case, _ Actor) error {
 func needPendingExtension(_ *Service, c *Case, _ Actor) error {
 	if c.Extension == nil || c.Clocks.Handling == nil {
 		return Errorf(EConflict, "没有待审批的延期申请 (no extension request is pending)")
+	}
+	return nil
+}
+
+// needApprovableExtension: a request is pending and still fits the bound (the catalogue may have
+// changed since it was made; such a request can only be denied).
+func needApprovableExtension(s *Service, c *Case, a Actor) error {
+	if err := needPendingExtension(s, c, a); err != nil {
+		return err
+	}
+	if err := s.checkExtension(c, c.Extension.Limit); err != nil {
+		return Errorf(EConflict, "待审批的延期超出现行上限，只能驳回：%s (the pending request exceeds the bound in force: deny it)", ErrorMessage(err))
 	}
 	return nil
 }
