@@ -143,3 +143,28 @@ func checkClock(t *testing.T, when string, k *D.Clock, deadline, warn string) {
 			k.WarnAt.In(shanghai).Format(time.DateTime), deadline, warn)
 	}
 }
+
+// A pending request that no longer fits the bound (the catalogue changed) can only be denied; a
+// reassignment voids a pending request, since the new unit's clock has a bound of its own.
+func TestPendingExtensionOutsideTheBoundCanOnlyBeDenied(t *testing.T) {
+	f := newFixture(t, false)
+	c := f.act(t, "gn-lead", f.inProgress(t, "0101"), extendBy(7, D.WorkDay))
+	ref, router := qijiang(t)
+	cp := *ref
+	cp.Catalogue.Groups = cloneGroups(ref.Catalogue.Groups)
+	cp.Catalogue.Groups[0].Items[0].Extension = &D.ExtensionBound{PerRequest: 3, Total: 6} // 0101
+	if err := f.svc.Reconfigure(&cp, router); err != nil {
+		t.Fatal(err)
+	}
+	offered := f.svc.AvailableActions(c, f.actor(t, "lead1"))
+	if contains(offered, D.ActExtendApprove) || !contains(offered, D.ActExtendDeny) {
+		t.Errorf("offered %v: want deny and not approve", offered)
+	}
+	if err := f.tryAct(t, "lead1", c, D.ActionRequest{Action: D.ActExtendApprove}); D.ErrorCode(err) != D.EConflict {
+		t.Errorf("approval beyond the bound: %v, want conflict", err)
+	}
+	c = f.act(t, "disp1", c, D.ActionRequest{Action: D.ActReassign, Unit: "QJ-WL-DD", Reason: "文龙辖区"})
+	if c.Extension != nil {
+		t.Errorf("the pending request survived the reassignment: %+v", c.Extension)
+	}
+}
