@@ -24,9 +24,14 @@ func CanSeeEvent(a Actor, e *Event) bool {
 	return false
 }
 
-// CanSeeContact: reporter contacts are shown inside the command centre only; others reveal them
-// through the audited reveal_contact action.
-func CanSeeContact(a Actor) bool { return a.InCentre() && a.Role != Leader }
+// CanSeeContact: reporters' contacts are shown in full only to the command centre's roles that call
+// citizens back, operators and shift leaders (they make the follow-up calls). Everyone else sees
+// them masked; the roles of the reveal_contact row may reveal one through that audited action
+// (dispatchers, inspectors, leaders, team leads, officers; not legal reviewers nor auxiliaries).
+// Admin never sees them.
+func CanSeeContact(a Actor) bool {
+	return a.InCentre() && (a.Role == Operator || a.Role == ShiftLeader)
+}
 
 // checkScope applies the row's unit scope to the actor.
 func checkScope(t *Transition, c *Case, a Actor) error {

@@ -53,21 +53,33 @@ func (s *Service) actOnce(ctx context.Context, actor Actor, caseID int64, req Ac
 	return ActResult{Case: c, Events: tx.events}, nil
 }
 
-// caseFor loads a case the actor may see. A case the actor may not see is reported as not found,
-// so that a unit cannot probe another unit's case numbers.
+// caseFor loads a case the actor may see. A case the actor may not see is reported exactly as a
+// case that does not exist (errNoCase), so that a unit cannot probe another unit's case numbers.
 func (s *Service) caseFor(ctx context.Context, actor Actor, id int64) (*Case, error) {
 	c, err := s.store.Case(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, noCase(err)
 	}
 	if !CanSeeCase(actor, c) {
-		return nil, Errorf(ENotFound, "案件不存在 (no such case)")
+		return nil, errNoCase()
 	}
 	return c, nil
 }
 
-// Case returns a case the actor may see, with the reporter's contact masked unless the actor works
-// in the command centre.
+// errNoCase is the one answer for a case that is missing or that the actor may not see: the same
+// code and message whatever the id or number asked for.
+func errNoCase() error { return Errorf(ENotFound, "案件不存在 (no such case)") }
+
+// noCase turns a store's not-found error, which names what was asked for, into errNoCase.
+func noCase(err error) error {
+	if ErrorCode(err) == ENotFound {
+		return errNoCase()
+	}
+	return err
+}
+
+// Case returns a case the actor may see, with the reporter's contact masked unless the actor may see
+// it in full (CanSeeContact).
 func (s *Service) Case(ctx context.Context, actor Actor, id int64) (*Case, error) {
 	c, err := s.caseFor(ctx, actor, id)
 	if err != nil {
@@ -80,7 +92,7 @@ func (s *Service) Case(ctx context.Context, actor Actor, id int64) (*Case, error
 func (s *Service) CaseByNumber(ctx context.Context, actor Actor, number string) (*Case, error) {
 	c, err := s.store.CaseByNumber(ctx, number)
 	if err != nil {
-		return nil, err
+		return nil, noCase(err)
 	}
 	return s.Case(ctx, actor, c.ID)
 }
@@ -90,7 +102,8 @@ func (s *Service) CaseEvents(ctx context.Context, actor Actor, id int64) ([]*Eve
 	if _, err := s.caseFor(ctx, actor, id); err != nil {
 		return nil, err
 	}
-	return s.store.CaseEvents(ctx, id)
+	evs, err := s.store.CaseEvents(ctx, id)
+	return evs, noCase(err)
 }
 
 // Cases lists the cases the actor may see: a unit's members only their unit's, past or present.
@@ -120,7 +133,7 @@ func (s *Service) RevealContact(ctx context.Context, actor Actor, id int64, reas
 	return res.Case.Reporter, nil
 }
 
-// View is the case as the actor may see it (the reporter's contact masked outside the centre).
+// View is the case as the actor may see it (the reporter's contact masked unless CanSeeContact).
 func View(actor Actor, c *Case) *Case { return forViewer(actor, c) }
 
 func forViewer(actor Actor, c *Case) *Case {

@@ -326,11 +326,41 @@ func (c *Calendar) spend(n int, start time.Time, d time.Duration) (time.Time, ti
 	return time.Time{}, d
 }
 
+// Span is how much time a limit counts in its own measure: wall time for natural units, working time
+// for work units, a work_day being the working time of one full working day. It is 0 for an unknown
+// unit and does not check the value (callers bound it).
+func (c *Calendar) Span(l Limit) time.Duration {
+	switch l.Unit {
+	case NaturalMinute:
+		return time.Duration(l.Value) * time.Minute
+	case NaturalHour, WorkHour:
+		return time.Duration(l.Value) * time.Hour
+	case WorkDay:
+		return time.Duration(l.Value) * c.daily
+	}
+	return 0
+}
+
+// Extend is the deadline after an extension of l: l's Span counted on from the deadline, in l's
+// own measure, so that the time a clock counts grows by exactly the extension. From a deadline at
+// the close of a working day (where Deadline puts a work_day deadline) it equals Deadline(deadline,
+// l); from a deadline a suspension moved into the middle of a day, a work_day extension adds that
+// many full days of working time. An invalid limit leaves the deadline where it is.
+func (c *Calendar) Extend(deadline time.Time, l Limit) time.Time {
+	switch {
+	case !l.Valid():
+		return deadline.In(c.loc)
+	case isNatural(l):
+		return deadline.Add(c.Span(l)).In(c.loc)
+	}
+	return c.AddWork(deadline, c.Span(l))
+}
+
 // Shift is the deadline of a clock after a suspension over [from, to): the suspended span does not
 // count, so the deadline moves later by the span's working time for work units (work_day too: the
 // result need not be a window's end) and by its wall time for natural units. An empty span or an
 // invalid limit leaves the deadline where it is. Extensions are not Shift's business: the new
-// deadline of an extension is Deadline(oldDeadline, extra).
+// deadline of an extension is Extend(oldDeadline, extra).
 func (c *Calendar) Shift(deadline time.Time, l Limit, from, to time.Time) time.Time {
 	switch {
 	case !l.Valid() || !to.After(from):

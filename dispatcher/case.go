@@ -175,6 +175,10 @@ type Case struct {
 	Version      int64             `json:"version"` // number of events; the seq of the last one
 	LastHash     string            `json:"last_hash"`
 	NextDue      *time.Time        `json:"next_due,omitempty"` // earliest pending warning or overdue mark
+
+	// SatisfactionCounted is where the measures counted Satisfaction, so that a later follow-up
+	// takes it out there and counts its own answer instead: one satisfaction per case.
+	SatisfactionCounted *Counted `json:"satisfaction_counted,omitempty"`
 }
 
 // ExtensionRequest is a pending request for more time.
@@ -190,7 +194,7 @@ type LegalReview struct {
 	Reviewer string    `json:"reviewer"`
 	At       time.Time `json:"at"`
 	Approved bool      `json:"approved"`
-	Decision string    `json:"decision"` // what was reviewed (demolition, fine of N yuan, ...)
+	Decision Decision  `json:"decision"` // the one decision reviewed; a major resolution must carry it unchanged
 	Opinion  string    `json:"opinion,omitempty"`
 }
 

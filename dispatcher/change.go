@@ -7,21 +7,21 @@ import (
 
 // ActionRequest is what an actor asks of a case. Only the fields an action reads matter to it.
 type ActionRequest struct {
-	Action         string     `json:"action"`
-	Reason         string     `json:"reason,omitempty"`
-	Text           string     `json:"text,omitempty"`      // answer, reply, result, note, supervision
-	Unit           string     `json:"unit,omitempty"`      // dispatch, arbitrate, reassign, transfer
-	Category       string     `json:"category,omitempty"`  // register: the confirmed category
-	Into           string     `json:"into,omitempty"`      // merge: the earlier case's number
-	Inspector      string     `json:"inspector,omitempty"` // verify, check: the inspector's login
-	Limit          *Limit     `json:"limit,omitempty"`     // extend_request: the extra time
-	Evidence       []Evidence `json:"evidence,omitempty"`  // resolve
-	EnforcementAct bool       `json:"enforcement_act,omitempty"`
-	Major          bool       `json:"major,omitempty"`    // resolve: a major enforcement decision
-	Decision       string     `json:"decision,omitempty"` // legal_review, resolve
-	Approved       *bool      `json:"approved,omitempty"` // legal_review
-	Satisfaction   string     `json:"satisfaction,omitempty"`
-	Version        int64      `json:"version,omitempty"` // if set, the case must still be at this version
+	Action    string     `json:"action"`
+	Reason    string     `json:"reason,omitempty"`
+	Text      string     `json:"text,omitempty"`      // answer, reply, result, note, supervision
+	Unit      string     `json:"unit,omitempty"`      // dispatch, arbitrate, reassign, transfer
+	Category  string     `json:"category,omitempty"`  // register: the confirmed category
+	Into      string     `json:"into,omitempty"`      // merge: the earlier case's number
+	Inspector string     `json:"inspector,omitempty"` // verify, check: the inspector's login
+	Limit     *Limit     `json:"limit,omitempty"`     // extend_request: the extra time
+	Evidence  []Evidence `json:"evidence,omitempty"`  // resolve
+	// Decision is what legal_review reviews and what resolve records. Whether a resolution is an
+	// enforcement act, and a major one, follows from it and the case's category, never from the client.
+	Decision     *Decision `json:"decision,omitempty"`
+	Approved     *bool     `json:"approved,omitempty"` // legal_review
+	Satisfaction string    `json:"satisfaction,omitempty"`
+	Version      int64     `json:"version,omitempty"` // if set, the case must still be at this version
 }
 
 // Evidence is one piece of the full-process record attached when handling a case.
@@ -61,7 +61,7 @@ func (tx *change) apply(req ActionRequest) error {
 	if !ok || t.Action == ActReceive {
 		return FieldError("action", "未知的操作 %q (unknown action)", req.Action)
 	}
-	if err := authorize(t, tx.c, tx.actor); err != nil {
+	if err := tx.s.allowed(t, tx.c, tx.actor); err != nil {
 		return err
 	}
 	if t.Reason && req.Reason == "" {

@@ -22,6 +22,9 @@ type Clock struct {
 	SuspendedAt *time.Time `json:"suspended_at,omitempty"`
 	// Earlier deadlines, oldest first, kept when an extension or a suspension moves the deadline.
 	History []time.Time `json:"history,omitempty"`
+	// Extended is the extra time approved so far, in the limit's unit: the clock counts
+	// Limit.Value + Extended of it in all.
+	Extended int `json:"extended,omitempty"`
 }
 
 // Running reports whether the clock counts (started, not stopped, not suspended).

@@ -40,8 +40,8 @@ reopen | closed answered | registered | shift_leader
 supervise | * | = | leader shift_leader system
 urge | * | = | leader shift_leader dispatcher operator
 note | * | = | operator shift_leader dispatcher inspector legal_reviewer leader team_lead officer auxiliary
-follow_up | * | = | operator shift_leader
-reveal_contact | * | = | operator shift_leader dispatcher leader team_lead officer
+follow_up | closed answered | = | operator shift_leader
+reveal_contact | * | = | operator shift_leader dispatcher inspector leader team_lead officer
 deadline_warning | open | = | system
 overdue | open | = | system
 `

@@ -1,6 +1,7 @@
 package dispatcher
 
 import (
+	"math"
 	"time"
 )
 
@@ -68,9 +69,6 @@ func doReject(tx *change, req *ActionRequest) (map[string]any, error) {
 }
 
 func doAnswer(tx *change, req *ActionRequest) (map[string]any, error) {
-	if tx.c.Nature != "inquiry" {
-		return nil, Errorf(EConflict, "只有咨询类诉求可以直接办结 (only inquiries can be answered at intake)")
-	}
 	if req.Text == "" {
 		return nil, FieldError("text", "请填写答复内容 (the answer is required)")
 	}
@@ -80,32 +78,56 @@ func doAnswer(tx *change, req *ActionRequest) (map[string]any, error) {
 
 // finishCase stops every clock, marks the end and counts the outcome.
 func (tx *change) finishCase(measure string) {
-	stopAll(tx.c, tx.now)
+	tx.stopAll()
 	t := tx.now
 	tx.c.ClosedAt = &t
 	tx.tally(measure, 1)
 }
 
 func doMerge(tx *change, req *ActionRequest) (map[string]any, error) {
-	if req.Into == "" || req.Into == tx.c.Number {
-		return nil, FieldError("into", "请指定要合并到的较早案件编号 (name the earlier case to merge into)")
-	}
-	into, err := tx.s.store.CaseByNumber(tx.ctx, req.Into)
+	into, distance, err := tx.mergeTarget(req.Into)
 	if err != nil {
 		return nil, err
 	}
-	if into.State == Merged || into.State == Voided || into.ID > tx.c.ID {
-		return nil, Errorf(EConflict, "案件 %s 不能作为合并目标 (case %s cannot be merged into)", into.Number, into.Number)
-	}
 	tx.c.MergedInto = into.Number
 	tx.finishCase(MMerged)
-	return map[string]any{"into": into.Number}, nil
+	return map[string]any{"into": into.Number, "distance_m": math.Round(distance)}, nil
+}
+
+// mergeTarget finds the case a report is merged into and checks that it can take the report: an
+// earlier case, still open and handled within the bureau (not transferred to an outside
+// authority), of the same category group and within the catalogue's merge radius. It returns the
+// distance between the two in metres.
+func (tx *change) mergeTarget(number string) (*Case, float64, error) {
+	if number == "" || number == tx.c.Number {
+		return nil, 0, FieldError("into", "请指定要合并到的较早案件编号 (name the earlier case to merge into)")
+	}
+	into, err := tx.s.store.CaseByNumber(tx.ctx, number)
+	if ErrorCode(err) == ENotFound {
+		return nil, 0, FieldError("into", "案件 %s 不存在 (no case %s)", number, number)
+	} else if err != nil {
+		return nil, 0, err
+	}
+	switch {
+	case into.ID > tx.c.ID:
+		return nil, 0, FieldError("into", "只能合并到较早的案件 (a report is merged into an earlier case)")
+	case !into.State.IsOpen() || into.OwnerKind == OwnedByAgency:
+		return nil, 0, FieldError("into", "案件 %s %s，不能作为合并目标 (case %s is %s: only an open case handled by the bureau can be merged into)",
+			into.Number, StateLabel(into.State), into.Number, into.State)
+	}
+	mine, ok1 := tx.s.Category(tx.c.Category)
+	theirs, ok2 := tx.s.Category(into.Category)
+	if !ok1 || !ok2 || mine.Group != theirs.Group {
+		return nil, 0, FieldError("into", "案件 %s 不属于同一类别大类 (case %s is not of the same category group)", into.Number, into.Number)
+	}
+	distance := tx.s.Router().Distance(tx.c.Location.Point, into.Location.Point)
+	if radius := tx.s.Reference().Catalogue.MergeRadiusMetres(); !(distance <= radius) {
+		return nil, 0, FieldError("into", "两案相距 %.0f 米，超过合并范围 %.0f 米 (the cases are %.0f m apart; at most %.0f m)", distance, radius, distance, radius)
+	}
+	return into, distance, nil
 }
 
 func doDispatch(tx *change, req *ActionRequest) (map[string]any, error) {
-	if tx.c.Arbitration == "pending" {
-		return nil, Errorf(EConflict, "案件已两次回退，须由值班长仲裁派遣 (returned twice: awaiting arbitration)")
-	}
 	unit, err := tx.dispatchUnit(req)
 	if err != nil {
 		return nil, err
@@ -115,9 +137,6 @@ func doDispatch(tx *change, req *ActionRequest) (map[string]any, error) {
 }
 
 func doArbitrate(tx *change, req *ActionRequest) (map[string]any, error) {
-	if tx.c.Arbitration != "pending" {
-		return nil, Errorf(EConflict, "只有两次回退的案件需要仲裁 (only a case returned twice goes to arbitration)")
-	}
 	if req.Unit == "" {
 		return nil, FieldError("unit", "仲裁须指定承办单位 (the ruling must name a unit)")
 	}
@@ -157,12 +176,13 @@ func (tx *change) requireBureauUnit(code string) error {
 	return nil
 }
 
-// startDispatch hands the case to a unit and starts its acknowledgement and handling clocks.
+// startDispatch hands the case to a unit and starts its acknowledgement and handling clocks. An
+// extension asked for by the unit before is void: the new handling clock has its own bound.
 func (tx *change) startDispatch(unit string) map[string]any {
 	c := tx.c
-	c.Unit = unit
+	tx.stopAck(false)
+	c.Unit, c.Extension = unit, nil
 	cat, _ := tx.s.Category(c.Category)
-	stopClock(c.Clocks.Acknowledge, tx.now)
 	stopClock(c.Clocks.Handling, tx.now)
 	c.Clocks.Acknowledge = tx.s.startClock(tx.now, tx.s.ackLimit(c.Urgent))
 	c.Clocks.Handling = tx.s.startClock(tx.now, cat.HandleLimit)
@@ -203,30 +223,21 @@ func (tx *change) closeCase() {
 }
 
 func doAcknowledge(tx *change, req *ActionRequest) (map[string]any, error) {
-	ack := tx.c.Clocks.Acknowledge
-	stopClock(ack, tx.now)
-	onTime := ack.OnTime()
-	if onTime {
-		tx.tally(MAckOnTime, 1)
-	}
-	return map[string]any{"on_time": onTime}, nil
+	return map[string]any{"on_time": tx.stopAck(true)}, nil
 }
 
 func doReturn(tx *change, req *ActionRequest) (map[string]any, error) {
 	c := tx.c
-	if c.Arbitration == "ruled" {
-		return nil, Errorf(EConflict, "仲裁裁定的案件不能再回退 (an arbitration ruling cannot be returned)")
-	}
 	tx.tally(MReturns, 1)
 	if c.Returns == nil {
 		c.Returns = map[string]int{}
 	}
 	c.Returns[c.Unit]++
 	c.ReturnCount++
-	stopClock(c.Clocks.Acknowledge, tx.now)
+	tx.stopAck(false)
 	stopClock(c.Clocks.Handling, tx.now)
 	data := map[string]any{"unit": c.Unit, "unit_returns": c.Returns[c.Unit], "returns": c.ReturnCount}
-	c.Unit = ""
+	c.Unit, c.Extension = "", nil
 	if c.ReturnCount >= 2 {
 		c.Arbitration = "pending"
 		data["arbitration"] = true
@@ -248,32 +259,28 @@ func doReassign(tx *change, req *ActionRequest) (map[string]any, error) {
 }
 
 func doExtendRequest(tx *change, req *ActionRequest) (map[string]any, error) {
-	if tx.c.Extension != nil {
-		return nil, Errorf(EConflict, "已有待审批的延期申请 (an extension request is already pending)")
+	if req.Limit == nil {
+		return nil, FieldError("limit", "请填写延期时长，如 {\"value\":2,\"unit\":\"%s\"} (the extra time is required, in the handling clock's unit)", tx.c.Clocks.Handling.Limit.Unit)
 	}
-	if req.Limit == nil || !req.Limit.Valid() {
-		return nil, FieldError("limit", "请填写延期时长，如 {\"value\":2,\"unit\":\"work_day\"} (the extra time is required)")
+	if err := tx.s.checkExtension(tx.c, *req.Limit); err != nil {
+		return nil, err
 	}
 	tx.c.Extension = &ExtensionRequest{RequestedBy: tx.actor.Login, RequestedAt: tx.now, Limit: *req.Limit, Reason: req.Reason}
 	return map[string]any{"limit": *req.Limit}, nil
 }
 
 func doExtendApprove(tx *change, req *ActionRequest) (map[string]any, error) {
-	ext, h := tx.c.Extension, tx.c.Clocks.Handling
-	if ext == nil || h == nil {
-		return nil, Errorf(EConflict, "没有待审批的延期申请 (no extension request is pending)")
-	}
+	ext, h, cal := tx.c.Extension, tx.c.Clocks.Handling, tx.s.Calendar()
 	old := h.Deadline
-	moveDeadline(tx.s.Calendar(), h, tx.s.Calendar().Deadline(old, ext.Limit))
+	h.Extended += ext.Limit.Value
+	moveDeadline(cal, h, cal.Extend(old, ext.Limit))
 	tx.c.Extension = nil
 	tx.tally(MExtensions, 1)
-	return map[string]any{"limit": ext.Limit, "old_deadline": old, "deadline": h.Deadline}, nil
+	return map[string]any{"limit": ext.Limit, "old_deadline": old, "deadline": h.Deadline, "warn_at": h.WarnAt,
+		"extended": Limit{Value: h.Extended, Unit: h.Limit.Unit}}, nil
 }
 
 func doExtendDeny(tx *change, req *ActionRequest) (map[string]any, error) {
-	if tx.c.Extension == nil {
-		return nil, Errorf(EConflict, "没有待审批的延期申请 (no extension request is pending)")
-	}
 	tx.c.Extension = nil
 	return nil, nil
 }
@@ -289,43 +296,79 @@ func doResume(tx *change, req *ActionRequest) (map[string]any, error) {
 }
 
 func doLegalReview(tx *change, req *ActionRequest) (map[string]any, error) {
-	if req.Decision == "" || req.Approved == nil {
+	if req.Decision == nil || req.Approved == nil {
 		return nil, FieldError("decision", "请填写审核的执法决定及是否同意 (decision and approved are required)")
 	}
+	d := *req.Decision
+	if err := d.normalise("decision"); err != nil {
+		return nil, err
+	}
+	if !d.EnforcementAct() {
+		return nil, FieldError("decision.kind", "劝导教育不是执法决定，无需法制审核 (advice is not an enforcement decision: there is nothing to review)")
+	}
 	tx.c.LegalReview = &LegalReview{Reviewer: tx.actor.Login, At: tx.now, Approved: *req.Approved,
-		Decision: req.Decision, Opinion: req.Text}
-	return map[string]any{"decision": req.Decision, "approved": *req.Approved, "opinion": req.Text}, nil
+		Decision: d, Opinion: req.Text}
+	return map[string]any{"decision": d, "approved": *req.Approved, "opinion": req.Text,
+		"major": d.Major(tx.s.Reference().Catalogue.MajorFineYuan())}, nil
 }
 
+// doResolve records the unit's result and, if it made one, its decision. Whether the resolution is
+// an enforcement act, and a major one, follows from the decision and the category (checkDecision)
+// and is written in the event for the record.
 func doResolve(tx *change, req *ActionRequest) (map[string]any, error) {
 	if req.Text == "" {
 		return nil, FieldError("text", "请填写处置结果 (the result is required)")
 	}
-	if req.EnforcementAct && !tx.certificateValid() {
-		return nil, Errorf(EForbidden, "执法证无效或已过期，不能作出执法行为 (an enforcement act needs a valid certificate)")
-	}
-	if req.Major && !tx.legallyReviewed() {
-		return nil, Errorf(EConflict, "重大执法决定须先经法制审核同意 (a major decision needs legal review first)")
+	var decision *Decision
+	act, major := false, false
+	if req.Decision != nil {
+		d := *req.Decision
+		var err error
+		if act, major, err = tx.checkDecision(&d); err != nil {
+			return nil, err
+		}
+		decision = &d
 	}
 	stopClock(tx.c.Clocks.Handling, tx.now)
 	tx.c.Clocks.Checking = tx.s.startClock(tx.now, tx.s.checkLimit())
 	return map[string]any{"result": req.Text, "evidence": req.Evidence,
-		"enforcement_act": req.EnforcementAct, "major": req.Major, "decision": req.Decision}, nil
+		"enforcement_act": act, "major": major, "decision": decision}, nil
 }
 
-// certificateValid: the actor holds a certificate valid on today's date in the calendar's zone.
+// checkDecision holds a resolution's decision to the rule-of-law duties and reports whether it is
+// an enforcement act and a major one. Advice may be recorded by anyone who resolves. Any other kind
+// is an enforcement act: the category must be an enforcement matter and the actor must hold a
+// certificate valid today (持证上岗); a major decision must be the one a legal reviewer approved,
+// unchanged: same kind, same amount, same text (重大执法决定法制审核).
+func (tx *change) checkDecision(d *Decision) (act, major bool, err error) {
+	if err := d.normalise("decision"); err != nil {
+		return false, false, err
+	}
+	if !d.EnforcementAct() {
+		return false, false, nil
+	}
+	if cat, _ := tx.s.Category(tx.c.Category); !cat.IsEnforcement() {
+		return false, false, FieldError("decision.kind", "“%s”不属于执法事项，只能劝导教育 (category %s is not an enforcement matter: advice only)", cat.Name, tx.c.Category)
+	}
+	if !tx.certificateValid() {
+		return false, false, Errorf(EForbidden, "执法证无效或已过期，不能作出执法行为“%s” (an enforcement act needs a valid certificate)", DecisionLabel(d.Kind))
+	}
+	major = d.Major(tx.s.Reference().Catalogue.MajorFineYuan())
+	if lr := tx.c.LegalReview; major && (lr == nil || !lr.Approved || lr.Decision != *d) {
+		return true, true, Errorf(EConflict, "重大执法决定须经法制审核同意，并按审核的决定原样作出 (a major decision takes effect only as the legal reviewer approved it, unchanged)")
+	}
+	return true, major, nil
+}
+
+// certificateValid: the actor is an officer or team lead holding a certificate valid on today's
+// date in the calendar's zone. Auxiliaries never perform enforcement acts, whatever they hold.
 func (tx *change) certificateValid() bool {
 	cert := tx.actor.Certificate
-	if cert == nil || cert.Number == "" {
+	if cert == nil || cert.Number == "" || (tx.actor.Role != Officer && tx.actor.Role != TeamLead) {
 		return false
 	}
 	until, err := time.ParseInLocation("2006-01-02", cert.ValidUntil, tx.s.Calendar().Location())
 	return err == nil && tx.now.Before(until.AddDate(0, 0, 1))
-}
-
-func (tx *change) legallyReviewed() bool {
-	lr := tx.c.LegalReview
-	return lr != nil && lr.Approved
 }
 
 func doCheck(tx *change, req *ActionRequest) (map[string]any, error) {
@@ -337,25 +380,11 @@ func doCheck(tx *change, req *ActionRequest) (map[string]any, error) {
 }
 
 func doPass(tx *change, req *ActionRequest) (map[string]any, error) {
-	if err := tx.requireAssignedInspector(); err != nil {
-		return nil, err
-	}
 	tx.closeCase()
 	return nil, nil
 }
 
-// requireAssignedInspector: once the dispatcher assigns an inspector, only that one decides.
-func (tx *change) requireAssignedInspector() error {
-	if tx.c.State == Checking && tx.c.Inspector != "" && tx.c.Inspector != tx.actor.Login {
-		return Errorf(EForbidden, "此案件已指派给监督员 %s 核查 (assigned to inspector %s)", tx.c.Inspector, tx.c.Inspector)
-	}
-	return nil
-}
-
 func doRework(tx *change, req *ActionRequest) (map[string]any, error) {
-	if err := tx.requireAssignedInspector(); err != nil {
-		return nil, err
-	}
 	c := tx.c
 	stopClock(c.Clocks.Checking, tx.now)
 	c.ReworkCount++
@@ -374,9 +403,11 @@ func doVoid(tx *change, req *ActionRequest) (map[string]any, error) {
 	return nil, nil
 }
 
+// doReopen keeps the satisfaction answer that led to the reopening: it stays counted until a
+// later follow-up replaces it.
 func doReopen(tx *change, req *ActionRequest) (map[string]any, error) {
-	stopAll(tx.c, tx.now)
-	tx.c.ClosedAt, tx.c.Unit, tx.c.Satisfaction = nil, "", ""
+	tx.stopAll()
+	tx.c.ClosedAt, tx.c.Unit = nil, ""
 	return nil, nil
 }
 
@@ -403,12 +434,24 @@ func doFollowUp(tx *change, req *ActionRequest) (map[string]any, error) {
 	if !ok {
 		return nil, FieldError("satisfaction", "满意度须为 满意、基本满意 或 不满意 (satisfied, basically_satisfied or dissatisfied)")
 	}
-	tx.c.Satisfaction = code
-	tx.tally(MFollowedUp, 1)
-	if code != "dissatisfied" {
-		tx.tally(MSatisfied, 1)
+	c := tx.c
+	data := map[string]any{"satisfaction": code, "text": req.Text}
+	if prev := c.SatisfactionCounted; prev != nil {
+		tx.countSatisfaction(*prev, c.Satisfaction, -1)
+		data["replaces"] = c.Satisfaction
 	}
-	return map[string]any{"satisfaction": code, "text": req.Text}, nil
+	here := tx.here()
+	tx.countSatisfaction(here, code, +1)
+	c.Satisfaction, c.SatisfactionCounted = code, &here
+	return data, nil
+}
+
+// countSatisfaction adds delta to the follow-up counters where at says, for one answer.
+func (tx *change) countSatisfaction(at Counted, answer string, delta int64) {
+	tx.tallyAt(at, MFollowedUp, delta)
+	if answer != "dissatisfied" {
+		tx.tallyAt(at, MSatisfied, delta)
+	}
 }
 
 func doReveal(tx *change, req *ActionRequest) (map[string]any, error) {

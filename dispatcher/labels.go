@@ -38,7 +38,8 @@ func RoleLabel(r Role) string { return labelOr(roleLabels[r], string(r)) }
 
 // Labels returns every label table, for consoles.
 func Labels() map[string]any {
-	return map[string]any{"states": stateLabels, "actions": actionLabels, "roles": roleLabels, "clocks": clockLabels}
+	return map[string]any{"states": stateLabels, "actions": actionLabels, "roles": roleLabels, "clocks": clockLabels,
+		"decisions": decisionLabels}
 }
 
 func labelOr(label, fallback string) string {

@@ -64,13 +64,14 @@ type Transition struct {
 var centre = []Role{Operator, ShiftLeader, DispatcherRole, Inspector, LegalReviewer, Leader}
 
 // Lifecycle is DOMAIN.md's transition table, as data. Tests walk every row for every role and
-// state; Service.Act consults nothing else to decide whether an action is allowed.
+// state. Service.Act and Service.AvailableActions decide whether an action is allowed by the row
+// and the action's guard (guards.go), which checks what depends on the case's data.
 var Lifecycle = []Transition{
 	{Action: ActVerify, From: []State{Received}, To: Verifying, Roles: []Role{Operator, ShiftLeader}, Event: "case.verifying"},
 	{Action: ActRegister, From: []State{Received, Verifying}, To: Registered, Roles: []Role{ShiftLeader, System}, Event: "case.registered"},
 	{Action: ActReject, From: []State{Received, Verifying}, To: Rejected, Roles: []Role{ShiftLeader}, Event: "case.rejected", Reason: true},
 	{Action: ActAnswer, From: []State{Received}, To: Answered, Roles: []Role{Operator}, Event: "case.answered"},
-	{Action: ActMerge, From: []State{Received, Registered}, To: Merged, Roles: []Role{Operator, ShiftLeader}, Event: "case.merged"},
+	{Action: ActMerge, From: []State{Received, Registered}, To: Merged, Roles: []Role{Operator, ShiftLeader}, Event: "case.merged", Reason: true},
 	{Action: ActDispatch, From: []State{Registered}, To: Dispatched, Roles: []Role{DispatcherRole, System}, Event: "case.dispatched"},
 	{Action: ActArbitrate, From: []State{Registered}, To: Dispatched, Roles: []Role{ShiftLeader}, Event: "case.arbitrated", Reason: true},
 	{Action: ActTransfer, From: []State{Registered}, To: Transferred, Roles: []Role{DispatcherRole, System}, Event: "case.transferred"},
@@ -93,8 +94,8 @@ var Lifecycle = []Transition{
 	{Action: ActSupervise, Roles: []Role{Leader, ShiftLeader, System}, Scope: ScopeVisible, Event: "case.supervised"},
 	{Action: ActUrge, Roles: []Role{Leader, ShiftLeader, DispatcherRole, Operator}, Scope: ScopeVisible, Event: "case.urged"},
 	{Action: ActNote, Roles: append(append([]Role{}, centre...), TeamLead, Officer, Auxiliary), Scope: ScopeVisible, Event: "case.noted"},
-	{Action: ActFollowUp, Roles: []Role{Operator, ShiftLeader}, Scope: ScopeVisible, Event: "case.followed_up", Counted: true},
-	{Action: ActRevealContact, Roles: []Role{Operator, ShiftLeader, DispatcherRole, Leader, TeamLead, Officer}, Scope: ScopeVisible, Event: "case.contact_revealed", Reason: true},
+	{Action: ActFollowUp, From: []State{Closed, Answered}, Roles: []Role{Operator, ShiftLeader}, Scope: ScopeVisible, Event: "case.followed_up", Counted: true},
+	{Action: ActRevealContact, Roles: []Role{Operator, ShiftLeader, DispatcherRole, Inspector, Leader, TeamLead, Officer}, Scope: ScopeVisible, Event: "case.contact_revealed", Reason: true},
 	{Action: ActDeadlineWarn, From: OpenStates, Roles: []Role{System}, Scope: ScopeVisible, Event: "case.deadline_warning"},
 	{Action: ActDeadlineMissed, From: OpenStates, Roles: []Role{System}, Scope: ScopeVisible, Event: "case.overdue"},
 }
@@ -142,20 +143,4 @@ func (t *Transition) Target(s State) State {
 		return s
 	}
 	return t.To
-}
-
-// AvailableActions lists the actions the actor may try on the case now, for consoles to offer.
-// Data-dependent rules (a pending extension, an arbitration) are checked only when acting.
-func AvailableActions(c *Case, a Actor) []string {
-	var out []string
-	for i := range Lifecycle {
-		t := &Lifecycle[i]
-		if a.Role == System || !t.AllowsRole(a.Role) || !t.AllowsState(c.State) {
-			continue
-		}
-		if checkScope(t, c, a) == nil {
-			out = append(out, t.Action)
-		}
-	}
-	return out
 }

@@ -115,9 +115,9 @@ func requestFor(action string, earlier *D.Case) D.ActionRequest {
 	case D.ActArbitrate:
 		req.Unit = "QJ-GN-DD"
 	case D.ActExtendRequest:
-		req.Limit = &D.Limit{Value: 1, Unit: D.WorkDay}
+		req.Limit = &D.Limit{Value: 1, Unit: D.WorkHour} // 0501's handling clock counts work hours
 	case D.ActLegalReview:
-		req.Decision, req.Approved = "拆除违法建筑", &yes
+		req.Decision, req.Approved = &D.Decision{Kind: D.DecisionDemolition, Text: "强制拆除违法建筑"}, &yes
 	case D.ActCheck, D.ActVerify:
 		req.Inspector = "insp1"
 	case D.ActFollowUp:
@@ -176,7 +176,7 @@ func pathTo(state D.State, forAction string) []step {
 		D.Answered:    {{"op1", D.ActionRequest{Action: D.ActAnswer, Text: "已答复"}}},
 		D.Rejected:    {{"lead1", D.ActionRequest{Action: D.ActReject, Reason: "重复举报"}}},
 		D.Voided:      {{"lead1", D.ActionRequest{Action: D.ActVoid, Reason: "误录"}}},
-		D.Merged:      {{"op1", D.ActionRequest{Action: D.ActMerge, Into: ""}}},
+		D.Merged:      {{"op1", D.ActionRequest{Action: D.ActMerge, Into: "", Reason: "重复举报"}}},
 		D.Transferred: {reg, {"disp1", D.ActionRequest{Action: D.ActTransfer, Unit: "EXT-PSB"}}},
 	}
 	path := paths[state]
@@ -184,7 +184,7 @@ func pathTo(state D.State, forAction string) []step {
 	case state == D.Registered && forAction == D.ActArbitrate:
 		path = []step{reg, disp, ret, disp, ret}
 	case state == D.InProgress && (forAction == D.ActExtendApprove || forAction == D.ActExtendDeny):
-		path = append(path, step{"gn-lead", D.ActionRequest{Action: D.ActExtendRequest, Reason: "需协调产权单位", Limit: &D.Limit{Value: 2, Unit: D.WorkDay}}})
+		path = append(path, step{"gn-lead", D.ActionRequest{Action: D.ActExtendRequest, Reason: "需协调产权单位", Limit: &D.Limit{Value: 2, Unit: D.WorkHour}}})
 	}
 	return path
 }

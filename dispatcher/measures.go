@@ -30,15 +30,37 @@ type MeasureReport struct {
 	Rows []MeasureRow `json:"rows"`
 }
 
-// Rate names and their definitions (DOMAIN.md).
+// Rate names and their definitions: these comments are the definitions (README repeats them, and
+// the project's measures document is generated from them). Every rate is computed by Rates over the
+// day counters of tally.go summed for a period, for one key of a dimension; it is null when its
+// denominator is zero.
 const (
-	RateClosure     = "closure_rate"    // (closed + answered) / (received - rejected - voided - merged)
-	RateOnTimeClose = "on_time_closure" // closed on time / closed
-	RateOnTimeAck   = "on_time_ack"     // acknowledged on time / dispatched
-	RateRework      = "rework_rate"     // reworks / closed
-	RateReturn      = "return_rate"     // returns / dispatched
-	RateExtension   = "extension_rate"  // approved extensions / dispatched
-	RateSatisfied   = "satisfaction"    // (satisfied + basically satisfied) / followed up
+	// RateClosure 办结率 closure rate: (closed + answered) / (received - rejected - voided -
+	// merged): the cases finished in the period over the reports received in it that needed
+	// handling.
+	RateClosure = "closure_rate"
+	// RateOnTimeClose 按期结案率 on-time closure: closed on time / closed. A closure (check passed,
+	// or an outside agency's reply recorded) is on time if the handling deadline, moved by
+	// approved extensions and suspensions, had not passed.
+	RateOnTimeClose = "on_time_closure"
+	// RateOnTimeAck 及时签收率 on-time acknowledgement: acknowledged on time / acknowledgements
+	// due. An acknowledgement falls due when the unit acknowledges a dispatch, on time or late, or
+	// when the acknowledgement deadline passes with the dispatch unacknowledged; it is counted on
+	// that day. A dispatch returned, reassigned or withdrawn before its acknowledgement deadline
+	// never falls due and counts neither way.
+	RateOnTimeAck = "on_time_ack"
+	// RateRework 返工率 rework rate: reworks (a check failed) / closed.
+	RateRework = "rework_rate"
+	// RateReturn 回退率 return rate, the buck-passing measure: returns / dispatched, where
+	// dispatched counts every hand-over to a unit (dispatch, arbitration ruling, reassignment,
+	// rework).
+	RateReturn = "return_rate"
+	// RateExtension 延期率 extension rate: approved extensions / dispatched.
+	RateExtension = "extension_rate"
+	// RateSatisfied 满意率 satisfaction: (满意 + 基本满意) / followed up. A case counts once, with
+	// the answer of its latest follow-up (回访, on a closed or answered case), on that follow-up's
+	// day: a later follow-up takes the earlier answer out of the day and keys it was counted under.
+	RateSatisfied = "satisfaction"
 )
 
 // Measures computes a report from the tallies; its cost does not grow with the number of cases.
@@ -117,7 +139,7 @@ func Rates(n map[string]int64) map[string]*float64 {
 	return map[string]*float64{
 		RateClosure:     ratio(n[MClosed]+n[MAnswered], n[MReceived]-n[MRejected]-n[MVoided]-n[MMerged]),
 		RateOnTimeClose: ratio(n[MClosedOnTime], n[MClosed]),
-		RateOnTimeAck:   ratio(n[MAckOnTime], n[MDispatched]),
+		RateOnTimeAck:   ratio(n[MAckOnTime], n[MAckDue]),
 		RateRework:      ratio(n[MReworks], n[MClosed]),
 		RateReturn:      ratio(n[MReturns], n[MDispatched]),
 		RateExtension:   ratio(n[MExtensions], n[MDispatched]),

@@ -112,17 +112,18 @@ func TestEnforcementActNeedsValidCertificateAndMajorNeedsLegalReview(t *testing.
 	f := newFixture(t, false)
 	c := f.submit(t, "complaint", "0101")
 	c = f.act(t, "gn-2", c, D.ActionRequest{Action: D.ActAcknowledge})
-	act := D.ActionRequest{Action: D.ActResolve, Text: "责令限期拆除", EnforcementAct: true}
+	order := &D.Decision{Kind: D.DecisionOrder, Text: "责令限期拆除"}
+	act := D.ActionRequest{Action: D.ActResolve, Text: "已送达责令限期拆除通知书", Decision: order}
 	if _, err := f.svc.Act(f.ctx, f.actor(t, "gn-2"), c.ID, act); D.ErrorCode(err) != D.EForbidden {
 		t.Fatalf("expired certificate: %v, want forbidden", err)
 	}
 	major := act
-	major.Major, major.Decision = true, "强制拆除违法建筑"
+	major.Decision = &D.Decision{Kind: D.DecisionDemolition, Text: "强制拆除违法建筑"}
 	if _, err := f.svc.Act(f.ctx, f.actor(t, "gn-1"), c.ID, major); D.ErrorCode(err) != D.EConflict {
 		t.Fatalf("major decision without review: %v, want conflict", err)
 	}
 	yes := true
-	f.act(t, "legal1", c, D.ActionRequest{Action: D.ActLegalReview, Decision: "强制拆除违法建筑", Approved: &yes})
+	f.act(t, "legal1", c, D.ActionRequest{Action: D.ActLegalReview, Decision: &D.Decision{Kind: D.DecisionDemolition, Text: "强制拆除违法建筑"}, Approved: &yes})
 	c = f.act(t, "gn-1", c, major)
 	if c.State != D.Resolved {
 		t.Fatalf("state %s", c.State)

@@ -54,6 +54,9 @@ func (tx *change) markClock(name string, k *Clock) {
 	switch {
 	case !tx.now.Before(k.Deadline):
 		k.Warned, k.Overdue = true, true
+		if name == ClockAcknowledge {
+			tx.tally(MAckDue, 1) // unacknowledged at its deadline: it fell due (see MAckDue)
+		}
 		tx.mark(ActDeadlineMissed, data)
 		tx.mark(ActSupervise, map[string]any{"automatic": true, "clock": name,
 			"text": "超期自动督办：" + ClockLabel(name) + "超期"})

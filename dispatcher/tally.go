@@ -2,25 +2,42 @@ package dispatcher
 
 import "slices"
 
-// Measure counters kept per day and dimension (see DOMAIN.md "Measures leaders watch").
+// Measure counters kept per day and dimension (see DOMAIN.md "Measures leaders watch"). Each is
+// counted on the day (in the calendar's zone) of the event that counts it, for the district and
+// under the case's unit, jurisdiction, category and channel at that moment. The rates of
+// measures.go are built from them.
 const (
-	MReceived     = "received"
-	MRegistered   = "registered"
-	MClosed       = "closed"
-	MClosedOnTime = "closed_on_time"
-	MAnswered     = "answered"
-	MRejected     = "rejected"
+	MReceived     = "received"       // reports that became cases
+	MRegistered   = "registered"     // cases registered (立案), by a person or the automatic policy
+	MClosed       = "closed"         // cases closed: check passed, or an outside agency's reply recorded
+	MClosedOnTime = "closed_on_time" // closed cases whose handling deadline had not passed
+	MAnswered     = "answered"       // inquiries answered at intake
+	MRejected     = "rejected"       // reports refused registration
 	MVoided       = "voided"
 	MMerged       = "merged"
-	MDispatched   = "dispatched"
+	MDispatched   = "dispatched" // hand-overs to a unit: dispatch, arbitration ruling, reassignment, rework
 	MAckOnTime    = "acknowledged_on_time"
 	MReworks      = "reworks"
 	MReturns      = "returns"
-	MExtensions   = "extensions"
+	MExtensions   = "extensions" // approved extensions
 	MFollowedUp   = "followed_up"
-	MSatisfied    = "satisfied"
+	MSatisfied    = "satisfied"    // follow-ups answered 满意 or 基本满意
 	MOverdueOpen  = "overdue_open" // a gauge: open cases past a deadline, now
+
+	// MAckDue counts the acknowledgements that fell due: a dispatch acknowledged (on time or late),
+	// or still unacknowledged when its acknowledgement deadline passed (counted then, by the
+	// scheduler's overdue mark or by the action that withdraws it, whichever comes first). A
+	// dispatch returned, reassigned or otherwise withdrawn before its acknowledgement deadline
+	// never falls due.
+	MAckDue = "acknowledgements_due"
 )
+
+// Counted is where a count that a case may have only once (its satisfaction) was made: the day and
+// the case's dimension keys then, so that it can be taken out again where it was put.
+type Counted struct {
+	Day  string    `json:"day"`
+	Keys [4]string `json:"keys"`
+}
 
 // dimKeys are the case's keys for DimUnit, DimJurisdiction, DimCategory, DimChannel.
 func dimKeys(c *Case) [4]string {
@@ -33,8 +50,17 @@ func dimKeys(c *Case) [4]string {
 
 // tally counts one measure for today, for the district and each of the case's dimensions.
 func (tx *change) tally(measure string, delta int64) {
-	day := tx.now.In(tx.s.Calendar().Location()).Format("2006-01-02")
-	tx.tallies = appendTallyRows(tx.tallies, day, measure, delta, dimKeys(tx.c))
+	tx.tallyAt(tx.here(), measure, delta)
+}
+
+// here is where tally counts now: today, under the case's keys.
+func (tx *change) here() Counted {
+	return Counted{Day: tx.now.In(tx.s.Calendar().Location()).Format("2006-01-02"), Keys: dimKeys(tx.c)}
+}
+
+// tallyAt counts one measure on the day and under the keys of at.
+func (tx *change) tallyAt(at Counted, measure string, delta int64) {
+	tx.tallies = appendTallyRows(tx.tallies, at.Day, measure, delta, at.Keys)
 }
 
 func (tx *change) gauge(g gaugeKey, delta int64) {

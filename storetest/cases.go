@@ -19,10 +19,12 @@ func testCaseRoundTrip(t *testing.T, s dispatcher.Store) {
 	c.Extension = &dispatcher.ExtensionRequest{RequestedBy: "gn-lead", RequestedAt: base.Add(time.Hour),
 		Limit: dispatcher.Limit{Value: 2, Unit: dispatcher.WorkDay}, Reason: "需协调住建部门"}
 	c.LegalReview = &dispatcher.LegalReview{Reviewer: "legal1", At: base.Add(2 * time.Hour), Approved: true,
-		Decision: "罚款 2000 元", Opinion: "事实清楚"}
+		Decision: dispatcher.Decision{Kind: dispatcher.DecisionFine, Amount: 2000, Text: "罚款 2000 元"}, Opinion: "事实清楚"}
 	c.Clocks.Checking = &dispatcher.Clock{Limit: dispatcher.Limit{Value: 2, Unit: dispatcher.WorkHour},
 		StartedAt: base, Deadline: base.Add(2 * time.Hour), WarnAt: base.Add(96 * time.Minute),
-		SuspendedAt: ptr(base.Add(30 * time.Minute))}
+		SuspendedAt: ptr(base.Add(30 * time.Minute)), Extended: 3}
+	c.Satisfaction = "dissatisfied"
+	c.SatisfactionCounted = &dispatcher.Counted{Day: "2026-11-27", Keys: [4]string{"QJ-GN-DD", "QJ-GN", "0501", "wechat"}}
 	evs := create(t, s, c, 3, caseTallies(c, "2026-11-27", dispatcher.MReceived, 1)...)
 	if c.ID <= 0 {
 		t.Fatalf("CreateCase set ID %d", c.ID)

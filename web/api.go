@@ -66,7 +66,8 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, a *dispatc
 	if res.Duplicate {
 		status = http.StatusOK
 	}
-	writeJSON(w, status, map[string]any{"case": res.Case, "duplicate": res.Duplicate})
+	// A duplicate is somebody else's earlier report: masked like every case served.
+	writeJSON(w, status, map[string]any{"case": dispatcher.View(a.Actor(), res.Case), "duplicate": res.Duplicate})
 }
 
 func (s *Server) handleListCases(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
@@ -121,8 +122,8 @@ func (s *Server) handleGetCase(w http.ResponseWriter, r *http.Request, a *dispat
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"case": c, "events": events,
-		"actions": dispatcher.AvailableActions(c, a.Actor())})
+	writeJSON(w, http.StatusOK, map[string]any{"case": c, "events": viewEvents(events),
+		"actions": s.svc.AvailableActions(c, a.Actor())})
 }
 
 func (s *Server) handleCaseEvents(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
@@ -131,7 +132,7 @@ func (s *Server) handleCaseEvents(w http.ResponseWriter, r *http.Request, a *dis
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, events)
+	writeJSON(w, http.StatusOK, viewEvents(events))
 }
 
 // caseWithEvents reads the case named in the path and its events, as the actor may see them.
@@ -161,8 +162,8 @@ func (s *Server) handleAction(w http.ResponseWriter, r *http.Request, a *dispatc
 		return
 	}
 	view := dispatcher.View(a.Actor(), res.Case) // the case as written: no second read
-	writeJSON(w, http.StatusOK, map[string]any{"case": view, "events": res.Events,
-		"actions": dispatcher.AvailableActions(view, a.Actor())})
+	writeJSON(w, http.StatusOK, map[string]any{"case": view, "events": viewEvents(res.Events),
+		"actions": s.svc.AvailableActions(view, a.Actor())})
 }
 
 func (s *Server) handleRevealContact(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
