@@ -3,6 +3,8 @@ package dispatcher
 import (
 	"math"
 	"time"
+
+	"cityhub/geo"
 )
 
 // effect performs an action's own rules and changes on a case whose row, role, scope and state have
@@ -120,7 +122,7 @@ func (tx *change) mergeTarget(number string) (*Case, float64, error) {
 	if !ok1 || !ok2 || mine.Group != theirs.Group {
 		return nil, 0, FieldError("into", "案件 %s 不属于同一类别大类 (case %s is not of the same category group)", into.Number, into.Number)
 	}
-	distance := tx.s.Router().Distance(tx.c.Location.Point, into.Location.Point)
+	distance := geo.Distance(tx.c.Location.Point, into.Location.Point)
 	if radius := tx.s.Reference().Catalogue.MergeRadiusMetres(); !(distance <= radius) {
 		return nil, 0, FieldError("into", "两案相距 %.0f 米，超过合并范围 %.0f 米 (the cases are %.0f m apart; at most %.0f m)", distance, radius, distance, radius)
 	}

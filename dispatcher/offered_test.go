@@ -179,7 +179,7 @@ func (w *offerWalk) mergeTarget(c *D.Case) *D.Case {
 }
 
 func distance(a, b *D.Case) float64 {
-	return geo.Distance(a.Location.Point.Lat, a.Location.Point.Lng, b.Location.Point.Lat, b.Location.Point.Lng)
+	return geo.Distance(a.Location.Point, b.Location.Point)
 }
 
 // cover notes the data-dependent rules that the situation puts to the test.

@@ -88,8 +88,4 @@ type Routing struct {
 // EOutside error; an unknown category is EInvalid.
 type Router interface {
 	Route(ctx context.Context, p Point, category string) (Routing, error)
-	// Distance is the distance in metres between two WGS-84 points (geo.Distance). It is reached
-	// through the router only while geo imports dispatcher; once geo is pure geometry the
-	// dispatcher calls geo.Distance itself.
-	Distance(a, b Point) float64
 }

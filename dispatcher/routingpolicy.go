@@ -233,9 +233,6 @@ func (r *RoutingPolicy) Route(_ context.Context, p Point, category string) (Rout
 	}, nil
 }
 
-// Distance implements dispatcher.Router: the distance in metres between two WGS-84 points.
-func (r *Router) Distance(a, b dispatcher.Point) float64 { return Distance(a.Lat, a.Lng, b.Lat, b.Lng) }
-
 // cloneStrings copies s so that a caller cannot change the router's tables through a Routing.
 func cloneStrings(s []string) []string {
 	if len(s) == 0 {

@@ -271,15 +271,6 @@ func dropUnit(us []dispatcher.Unit, code string) []dispatcher.Unit {
 	return out
 }
 
-func cloneGroups(gs []dispatcher.CategoryGroup) []dispatcher.CategoryGroup {
-	out := make([]dispatcher.CategoryGroup, len(gs))
-	for i, g := range gs {
-		g.Items = append([]dispatcher.Category(nil), g.Items...)
-		out[i] = g
-	}
-	return out
-}
-
 func equalRouting(a, b dispatcher.Routing) bool {
 	return reflect.DeepEqual(a, b)
 }

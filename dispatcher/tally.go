@@ -7,22 +7,22 @@ import "slices"
 // under the case's unit, jurisdiction, category and channel at that moment. The rates of
 // measures.go are built from them.
 const (
-	MReceived     = "received"       // reports that became cases
-	MRegistered   = "registered"     // cases registered (立案), by a person or the automatic policy
-	MClosed       = "closed"         // cases closed: check passed, or an outside agency's reply recorded
-	MClosedOnTime = "closed_on_time" // closed cases whose handling deadline had not passed
-	MAnswered     = "answered"       // inquiries answered at intake
-	MRejected     = "rejected"       // reports refused registration
-	MVoided       = "voided"
-	MMerged       = "merged"
-	MDispatched   = "dispatched" // hand-overs to a unit: dispatch, arbitration ruling, reassignment, rework
-	MAckOnTime    = "acknowledged_on_time"
-	MReworks      = "reworks"
-	MReturns      = "returns"
-	MExtensions   = "extensions" // approved extensions
-	MFollowedUp   = "followed_up"
-	MSatisfied    = "satisfied"    // follow-ups answered 满意 or 基本满意
-	MOverdueOpen  = "overdue_open" // a gauge: open cases past a deadline, now
+	MReceived     = "received"             // reports that became cases
+	MRegistered   = "registered"           // cases registered (立案), by a person or the automatic policy
+	MClosed       = "closed"               // cases closed: check passed, or an outside agency's reply recorded
+	MClosedOnTime = "closed_on_time"       // closed cases whose handling deadline had not passed
+	MAnswered     = "answered"             // inquiries answered at intake
+	MRejected     = "rejected"             // reports refused registration
+	MVoided       = "voided"               // cases voided (作废) by the shift leader
+	MMerged       = "merged"               // reports merged into an earlier case of the same problem
+	MDispatched   = "dispatched"           // hand-overs to a unit: dispatch, arbitration ruling, reassignment, rework
+	MAckOnTime    = "acknowledged_on_time" // dispatches acknowledged before their acknowledgement deadline
+	MReworks      = "reworks"              // checks that failed and sent the case back to its unit (返工)
+	MReturns      = "returns"              // dispatches a unit handed back as not its own (回退)
+	MExtensions   = "extensions"           // approved extensions
+	MFollowedUp   = "followed_up"          // cases whose reporter was followed up (回访), one answer per case
+	MSatisfied    = "satisfied"            // follow-ups answered 满意 or 基本满意
+	MOverdueOpen  = "overdue_open"         // a gauge: open cases past a deadline, now
 
 	// MAckDue counts the acknowledgements that fell due: a dispatch acknowledged (on time or late),
 	// or still unacknowledged when its acknowledgement deadline passed (counted then, by the

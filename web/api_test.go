@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"cityhub/dispatcher"
-	"cityhub/geo"
 	"cityhub/internal/teststore"
 	"cityhub/refdata"
 )
@@ -33,7 +32,7 @@ func newAPIHub(t *testing.T) *apiHub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	router, err := geo.NewRouter(ref)
+	router, err := dispatcher.NewRoutingPolicy(ref)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ do not edit it by hand. A test fails when it no longer matches the code.
 	writeStates(&b)
 	writeActions(&b)
 	writeRoles(&b)
+	writeMeasures(&b)
 	return b.Bytes()
 }
 
