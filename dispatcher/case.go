@@ -175,6 +175,11 @@ type Case struct {
 	Version      int64             `json:"version"` // number of events; the seq of the last one
 	LastHash     string            `json:"last_hash"`
 	NextDue      *time.Time        `json:"next_due,omitempty"` // earliest pending warning or overdue mark
+
+	// Publication is public or private: see IsPublic ("" on cases written before it was kept).
+	Publication     Publication `json:"publication,omitempty"`
+	ReporterPrivate bool        `json:"reporter_private,omitempty"` // the reporter asked not to be published
+	APIKey          string      `json:"api_key_id,omitempty"`       // id of the Open311 api key that submitted it
 }
 
 // ExtensionRequest is a pending request for more time.
