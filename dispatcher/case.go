@@ -179,6 +179,11 @@ type Case struct {
 	// SatisfactionCounted is where the measures counted Satisfaction, so that a later follow-up
 	// takes it out there and counts its own answer instead: one satisfaction per case.
 	SatisfactionCounted *Counted `json:"satisfaction_counted,omitempty"`
+
+	// Publication is public or private: see IsPublic ("" on cases written before it was kept).
+	Publication     Publication `json:"publication,omitempty"`
+	ReporterPrivate bool        `json:"reporter_private,omitempty"` // the reporter asked not to be published
+	APIKey          string      `json:"api_key_id,omitempty"`       // id of the Open311 api key that submitted it
 }
 
 // ExtensionRequest is a pending request for more time.

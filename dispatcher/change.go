@@ -22,6 +22,8 @@ type ActionRequest struct {
 	Approved     *bool     `json:"approved,omitempty"` // legal_review
 	Satisfaction string    `json:"satisfaction,omitempty"`
 	Version      int64     `json:"version,omitempty"` // if set, the case must still be at this version
+
+	Publication Publication `json:"publication,omitempty"` // set_publication: public or private
 }
 
 // Evidence is one piece of the full-process record attached when handling a case.

@@ -26,6 +26,7 @@ func init() {
 		ActUrge: doRemark, ActNote: doNote, ActFollowUp: doFollowUp, ActRevealContact: doReveal,
 		ActDeadlineWarn: doRefuseExternal, ActDeadlineMissed: doRefuseExternal,
 	}
+	effects[ActSetPublication] = doSetPublication // publication.go
 }
 
 func doVerify(tx *change, req *ActionRequest) (map[string]any, error) {

@@ -9,17 +9,18 @@ package dispatcher
 type guard func(s *Service, c *Case, a Actor) error
 
 var guards = map[string]guard{
-	ActAnswer:        needInquiry,
-	ActDispatch:      needNoArbitration,
-	ActArbitrate:     needArbitration,
-	ActReturn:        needNoRuling,
-	ActExtendRequest: needExtensionRoom,
-	ActExtendApprove: needApprovableExtension,
-	ActExtendDeny:    needPendingExtension,
-	ActLegalReview:   needEnforcementCategory,
-	ActPass:          needAssignedInspector,
-	ActRework:        needAssignedInspector,
-	ActRevealContact: needContact,
+	ActAnswer:         needInquiry,
+	ActDispatch:       needNoArbitration,
+	ActArbitrate:      needArbitration,
+	ActReturn:         needNoRuling,
+	ActExtendRequest:  needExtensionRoom,
+	ActExtendApprove:  needApprovableExtension,
+	ActExtendDeny:     needPendingExtension,
+	ActLegalReview:    needEnforcementCategory,
+	ActPass:           needAssignedInspector,
+	ActRework:         needAssignedInspector,
+	ActRevealContact:  needContact,
+	ActSetPublication: needChangeablePublication,
 }
 
 // allowed checks an action's row (role, scope, state), then its guard. It changes nothing.
@@ -129,6 +130,21 @@ func needAssignedInspector(_ *Service, c *Case, a Actor) error {
 func needContact(_ *Service, c *Case, _ Actor) error {
 	if c.Reporter.IsZero() {
 		return Errorf(EConflict, "报告人未留联系方式 (the reporter left no contact)")
+	}
+	return nil
+}
+
+// needChangeablePublication: a private 举报, or a private report whose reporter asked not to be
+// published, stays private for good: there is no publication to change to.
+func needChangeablePublication(_ *Service, c *Case, _ Actor) error {
+	if c.IsPublic() {
+		return nil
+	}
+	if c.Nature == NatureReport {
+		return Errorf(EConflict, "举报件一律不公开 (a whistle-blowing report is never published)")
+	}
+	if c.ReporterPrivate {
+		return Errorf(EConflict, "报告人要求不公开 (the reporter asked that the report not be published)")
 	}
 	return nil
 }

@@ -17,7 +17,7 @@ var actionLabels = map[string]string{
 	ActExtendDeny: "驳回延期", ActSuspend: "挂起", ActResume: "恢复", ActLegalReview: "法制审核",
 	ActResolve: "处置反馈", ActCheck: "核查", ActPass: "核查通过", ActRework: "返工",
 	ActVoid: "作废", ActReopen: "重办", ActSupervise: "督办", ActUrge: "催办", ActNote: "备注",
-	ActFollowUp: "回访", ActRevealContact: "查看联系方式", ActDeadlineWarn: "临期预警",
+	ActFollowUp: "回访", ActRevealContact: "查看联系方式", ActSetPublication: "设置公开状态", ActDeadlineWarn: "临期预警",
 	ActDeadlineMissed: "超期",
 }
 

@@ -32,6 +32,7 @@ const (
 	ActNote           = "note"
 	ActFollowUp       = "follow_up"
 	ActRevealContact  = "reveal_contact"
+	ActSetPublication = "set_publication"
 	ActDeadlineWarn   = "deadline_warning" // the scheduler, at 80% of a limit
 	ActDeadlineMissed = "overdue"          // the scheduler, at 100%
 )
@@ -95,6 +96,7 @@ var Lifecycle = []Transition{
 	{Action: ActUrge, Roles: []Role{Leader, ShiftLeader, DispatcherRole, Operator}, Scope: ScopeVisible, Event: "case.urged"},
 	{Action: ActNote, Roles: append(append([]Role{}, centre...), TeamLead, Officer, Auxiliary), Scope: ScopeVisible, Event: "case.noted"},
 	{Action: ActFollowUp, From: []State{Closed, Answered}, Roles: []Role{Operator, ShiftLeader}, Scope: ScopeVisible, Event: "case.followed_up", Counted: true},
+	{Action: ActSetPublication, Roles: []Role{ShiftLeader}, Event: "case.publication_changed", Reason: true},
 	{Action: ActRevealContact, Roles: []Role{Operator, ShiftLeader, DispatcherRole, Inspector, Leader, TeamLead, Officer}, Scope: ScopeVisible, Event: "case.contact_revealed", Reason: true},
 	{Action: ActDeadlineWarn, From: OpenStates, Roles: []Role{System}, Scope: ScopeVisible, Event: "case.deadline_warning"},
 	{Action: ActDeadlineMissed, From: OpenStates, Roles: []Role{System}, Scope: ScopeVisible, Event: "case.overdue"},

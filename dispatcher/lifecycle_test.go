@@ -122,6 +122,8 @@ func requestFor(action string, earlier *D.Case) D.ActionRequest {
 		req.Inspector = "insp1"
 	case D.ActFollowUp:
 		req.Satisfaction = "满意"
+	case D.ActSetPublication:
+		req.Publication = D.Public // the walk's cases are hotline complaints: private
 	}
 	return req
 }

@@ -161,6 +161,11 @@ func (w *offerWalk) request(action string, c *D.Case) D.ActionRequest {
 		req.Decision, req.Approved = &D.Decision{Kind: D.DecisionDemolition, Text: "强制拆除违法建筑"}, &yes
 	case D.ActFollowUp:
 		req.Satisfaction = "不满意"
+	case D.ActSetPublication:
+		req.Publication = D.Public
+		if c.IsPublic() {
+			req.Publication = D.Private
+		}
 	}
 	return req
 }

@@ -39,6 +39,8 @@ type Store interface {
 	EventsAfter(ctx context.Context, afterID int64, limit int) ([]*Event, error)
 	// LastEventID is the highest event ID a reader can safely resume from (0 when there are none).
 	LastEventID(ctx context.Context) (int64, error)
+	// ListEvents returns up to f.Limit events that f selects, in ID order (feeds read time windows).
+	ListEvents(ctx context.Context, f EventFilter) ([]*Event, error)
 	// DueCases returns the IDs of cases whose NextDue is at or before now, earliest first.
 	DueCases(ctx context.Context, now time.Time, limit int) ([]int64, error)
 	// CaseIDs pages through every case ID in ascending order (for audits and copies).
@@ -106,6 +108,12 @@ type CaseFilter struct {
 	Newest       bool      // order by ID descending (default ascending)
 	Offset       int
 	Limit        int // 0 means 100
+
+	Categories []string // any of these categories
+	// Published keeps what the public may read: the public cases (Case.IsPublic), and, when APIKey
+	// is set too, the cases that api key submitted. APIKey alone keeps only the cases it submitted.
+	Published bool
+	APIKey    string
 }
 
 // CasePage is one page of cases and the total number that matched.

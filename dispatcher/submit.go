@@ -21,6 +21,11 @@ type Complaint struct {
 	Reporter   Contact  `json:"reporter"`
 	Media      []string `json:"media,omitempty"`
 	ExternalID string   `json:"external_id,omitempty"`
+	// NonPublic: the reporter asked that the report not be published (Open311's non_public).
+	NonPublic bool `json:"non_public,omitempty"`
+	// APIKey is the id of the Open311 api key that submitted the report (APIKey.ID), set by the
+	// Open311 adapter so that the key may read its own private reports.
+	APIKey string `json:"api_key_id,omitempty"`
 }
 
 // SubmitResult is the case a report became, and whether it was already known.
@@ -147,6 +152,8 @@ func (s *Service) newCase(cmp Complaint, routing Routing, now time.Time) *Case {
 		State:  Received, OwnerKind: OwnedByCentre, Owner: CommandCentre,
 		Channel: cmp.Channel, Nature: cmp.Nature, Category: cmp.Category, Text: cmp.Text,
 		Location: cmp.Location, Reporter: cmp.Reporter, ExternalID: cmp.ExternalID, Media: cmp.Media,
+		Publication:     IntakePublication(cmp.Channel, cmp.Nature, cmp.NonPublic),
+		ReporterPrivate: cmp.NonPublic, APIKey: cmp.APIKey,
 		Routing: routing, Urgent: cat.Urgent, Owners: []string{CommandCentre},
 		CreatedAt: now, UpdatedAt: now,
 		Clocks: Clocks{Registration: s.startClock(now, s.registerLimit())},
@@ -175,6 +182,7 @@ func receivedData(c *Case) map[string]any {
 		"channel": c.Channel, "nature": c.Nature, "category": c.Category, "text": c.Text,
 		"location": c.Location, "routing": c.Routing, "external_id": c.ExternalID, "media": c.Media,
 		"reporter_given": !c.Reporter.IsZero(), "repeat_of": c.RepeatOf,
+		"publication": c.Publication, "reporter_private": c.ReporterPrivate, "api_key_id": c.APIKey,
 	}
 }
 

@@ -169,6 +169,9 @@ func caseWhere(f dispatcher.CaseFilter) *where {
 	w.eq("unit", f.Unit)
 	w.eq("owner", f.Owner)
 	w.eq("category", f.Category)
+	if len(f.Categories) > 0 {
+		w.conds = append(w.conds, "category = ANY ("+w.arg(f.Categories)+")")
+	}
 	w.eq("channel", f.Channel)
 	w.eq("jurisdiction", f.Jurisdiction)
 	if f.VisibleTo != "" {
@@ -181,10 +184,23 @@ func caseWhere(f dispatcher.CaseFilter) *where {
 			w.conds = append(w.conds, "NOT overdue")
 		}
 	}
+	readers(w, f)
 	timeBound(w, "created_at >=", f.CreatedFrom)
 	timeBound(w, "created_at <", f.CreatedTo)
 	timeBound(w, "updated_at >", f.UpdatedAfter)
 	return w
+}
+
+// readers adds CaseFilter.Published and APIKey: what the public, or one api key, may read.
+func readers(w *where, f dispatcher.CaseFilter) {
+	switch {
+	case f.Published && f.APIKey != "":
+		w.conds = append(w.conds, "(public OR api_key_id = "+w.arg(f.APIKey)+")")
+	case f.Published:
+		w.conds = append(w.conds, "public")
+	case f.APIKey != "":
+		w.conds = append(w.conds, "api_key_id = "+w.arg(f.APIKey))
+	}
 }
 
 func timeBound(w *where, cond string, t time.Time) {

@@ -73,7 +73,7 @@ func (s *Store) ImportCases(ctx context.Context, cases []*dispatcher.Case, event
 		}
 		caseRows[i] = []any{c.ID, c.Number, string(c.State), c.Owner, c.Unit, c.Channel, c.ExternalID,
 			c.Category, c.Routing.Jurisdiction, c.IsOverdue(), c.CreatedAt, c.UpdatedAt, c.NextDue,
-			c.Version, body}
+			c.Version, body, c.IsPublic(), c.APIKey}
 		owners := slices.Clone(c.Owners)
 		slices.Sort(owners)
 		for _, u := range slices.Compact(owners) {

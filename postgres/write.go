@@ -260,7 +260,8 @@ func updateCase(w caseWrite) (sql string, args []any, slotsArg int, err error) {
 	id := p.add(c.ID)
 	vals := []string{p.add(c.Number), p.add(string(c.State)), p.add(c.Owner), p.add(c.Unit), p.add(c.Channel),
 		p.add(c.ExternalID), p.add(c.Category), p.add(c.Routing.Jurisdiction), p.add(c.IsOverdue()),
-		p.add(c.CreatedAt), p.add(c.UpdatedAt), p.add(c.NextDue), p.add(c.Version), p.add(body)}
+		p.add(c.CreatedAt), p.add(c.UpdatedAt), p.add(c.NextDue), p.add(c.Version), p.add(body),
+		p.add(c.IsPublic()), p.add(c.APIKey)}
 	owners := p.add(nonNil(c.Owners))
 	set := make([]string, len(vals))
 	for i, col := range strings.Split(caseColumns, ", ") {
@@ -284,7 +285,7 @@ func updateCase(w caseWrite) (sql string, args []any, slotsArg int, err error) {
 }
 
 const caseColumns = "number, state, owner, unit, channel, external_id, category, jurisdiction, " +
-	"overdue, created_at, updated_at, next_due, version, body"
+	"overdue, created_at, updated_at, next_due, version, body, public, api_key_id"
 
 // eventsCTE adds the insert of the events of w (each with the xid of the writing transaction and
 // the id drawn for it, their slots counted from 1), and returns the index among p of its argument of event slots (-1 if w has

@@ -76,7 +76,7 @@ func nextID(ctx context.Context, tx *sql.Tx, table string) (int64, error) {
 }
 
 const caseColumns = `number, state, owner, unit, channel, external_id, category, jurisdiction,
-	overdue, created_at, updated_at, next_due, version, body`
+	overdue, created_at, updated_at, next_due, version, body, public, api_key_id`
 
 // caseValues are the values of caseColumns for c.
 func caseValues(c *dispatcher.Case) ([]any, error) {
@@ -86,7 +86,7 @@ func caseValues(c *dispatcher.Case) ([]any, error) {
 	}
 	return []any{c.Number, string(c.State), c.Owner, c.Unit, c.Channel, c.ExternalID, c.Category,
 		c.Routing.Jurisdiction, c.IsOverdue(), micro(c.CreatedAt), micro(c.UpdatedAt),
-		microPtr(c.NextDue), c.Version, body}, nil
+		microPtr(c.NextDue), c.Version, body, c.IsPublic(), c.APIKey}, nil
 }
 
 func insertCase(ctx context.Context, tx *sql.Tx, c *dispatcher.Case) error {
@@ -95,7 +95,7 @@ func insertCase(ctx context.Context, tx *sql.Tx, c *dispatcher.Case) error {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, "INSERT INTO cases (id, "+caseColumns+
-		") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", append([]any{c.ID}, vals...)...)
+		") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", append([]any{c.ID}, vals...)...)
 	return uniqueErr(err, c)
 }
 
@@ -106,7 +106,8 @@ func updateCase(ctx context.Context, tx *sql.Tx, c *dispatcher.Case, prevVersion
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE cases SET number = ?, state = ?, owner = ?, unit = ?,
 		channel = ?, external_id = ?, category = ?, jurisdiction = ?, overdue = ?, created_at = ?,
-		updated_at = ?, next_due = ?, version = ?, body = ? WHERE id = ? AND version = ?`,
+		updated_at = ?, next_due = ?, version = ?, body = ?, public = ?, api_key_id = ?
+		WHERE id = ? AND version = ?`,
 		append(vals, c.ID, prevVersion)...)
 	if err != nil {
 		return uniqueErr(err, c)

@@ -140,3 +140,19 @@ func scanEvent(rows *sql.Rows) (*dispatcher.Event, error) {
 	e.ID, e.CaseID, e.Seq = id, caseID, seq
 	return &e, decode(visible, &e.Visible)
 }
+
+// ListEvents returns up to f.Limit (0: 100) events that f selects, in ID order.
+func (s *Store) ListEvents(ctx context.Context, f dispatcher.EventFilter) ([]*dispatcher.Event, error) {
+	w := &where{}
+	w.in("type", anys(f.Types, func(t string) any { return t }))
+	timeBound(w, "at >= ?", f.From)
+	timeBound(w, "at < ?", f.To)
+	if f.Published || f.APIKey != "" {
+		cases := &where{}
+		readers(cases, dispatcher.CaseFilter{Published: f.Published, APIKey: f.APIKey})
+		w.add("case_id IN (SELECT id FROM cases"+cases.String()+")", cases.args...)
+	}
+	evs, err := queryEvents(ctx, s.r, "SELECT "+eventColumns+" FROM events"+w.String()+" ORDER BY id LIMIT ?",
+		append(w.args, pageSize(f.Limit))...)
+	return evs, storeErr(err, "the events could not be read")
+}

@@ -105,6 +105,7 @@ func caseWhere(f dispatcher.CaseFilter) *where {
 	w.eq("unit", f.Unit)
 	w.eq("owner", f.Owner)
 	w.eq("category", f.Category)
+	w.in("category", anys(f.Categories, func(c string) any { return c }))
 	w.eq("channel", f.Channel)
 	w.eq("jurisdiction", f.Jurisdiction)
 	if f.VisibleTo != "" {
@@ -117,10 +118,23 @@ func caseWhere(f dispatcher.CaseFilter) *where {
 			w.add("overdue = 0")
 		}
 	}
+	readers(w, f)
 	timeBound(w, "created_at >= ?", f.CreatedFrom)
 	timeBound(w, "created_at < ?", f.CreatedTo)
 	timeBound(w, "updated_at > ?", f.UpdatedAfter)
 	return w
+}
+
+// readers adds CaseFilter.Published and APIKey: what the public, or one api key, may read.
+func readers(w *where, f dispatcher.CaseFilter) {
+	switch {
+	case f.Published && f.APIKey != "":
+		w.add("(public = 1 OR api_key_id = ?)", f.APIKey)
+	case f.Published:
+		w.add("public = 1")
+	case f.APIKey != "":
+		w.add("api_key_id = ?", f.APIKey)
+	}
 }
 
 func timeBound(w *where, cond string, t time.Time) {

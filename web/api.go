@@ -22,6 +22,7 @@ type complaintRequest struct {
 	Reporter   dispatcher.Contact `json:"reporter"`
 	ExternalID string             `json:"external_id"`
 	Media      []string           `json:"media"`
+	NonPublic  bool               `json:"non_public"` // the reporter asked not to be published
 }
 
 func (req complaintRequest) complaint() (dispatcher.Complaint, error) {
@@ -43,7 +44,7 @@ func (req complaintRequest) complaint() (dispatcher.Complaint, error) {
 	}
 	return dispatcher.Complaint{Channel: channel, Nature: req.Nature, Category: req.Category, Text: req.Text,
 		Location: dispatcher.Location{Point: p, Original: orig, Datum: datum, Address: req.Address},
-		Reporter: req.Reporter, ExternalID: req.ExternalID, Media: req.Media}, nil
+		Reporter: req.Reporter, ExternalID: req.ExternalID, Media: req.Media, NonPublic: req.NonPublic}, nil
 }
 
 func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {

@@ -156,8 +156,9 @@ func (m *Main) start() error {
 	}
 	server := web.New(web.Config{Service: m.svc, Hub: m.hub, Logger: m.Log, Health: m.health,
 		Limiter: m.shared.limits, CommitStats: commitStats, Proxies: m.Config.TrustedProxies,
-		Open311: open311.NewHandler(m.svc, open311.Options{BaseURL: "http://" + ln.Addr().String(), Logger: m.Log,
-			Limiter: m.shared.limits, PostsPerMinute: m.Config.Open311Rate})})
+		Open311: open311.NewHandler(m.svc, open311.Options{PublicURL: m.Config.PublicURL,
+			Proxies: m.Config.TrustedProxies, Logger: m.Log, Limiter: m.shared.limits,
+			PostsPerMinute: m.Config.Open311Rate})})
 	m.srv = &http.Server{Handler: server.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	m.goRun(func() {
 		if err := m.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -45,6 +45,7 @@ func (h *handler) request(c *dispatcher.Case) Request {
 	if len(c.Media) > 0 {
 		r.MediaURL = ptr(c.Media[0])
 	}
+	r.NonPublic = !c.IsPublic()
 	return r
 }
 

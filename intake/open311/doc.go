@@ -9,9 +9,10 @@
 //
 //	mux.Handle("/open311/v2/", http.StripPrefix("/open311/v2", open311.NewHandler(svc, opts)))
 //
-// so that the handler sees /discovery.xml, /services.json, /requests.xml and so on. Options.BaseURL
-// should be the absolute URL of the mount (https://host/open311/v2); discovery and the Location
-// header of a created request are built from it.
+// so that the handler sees /discovery.xml, /services.json, /requests.xml and so on. The links it
+// hands out (discovery's endpoint url, the Location of a created request) are the public URL of
+// the mount: Options.PublicURL (--public-url) followed by /open311/v2, or, when none is set, the
+// request's own Host, with the scheme and host a trusted proxy reports (Options.Proxies).
 //
 // # Routes
 //
@@ -21,6 +22,7 @@
 //	POST /requests.{xml,json}                       file a report (form-encoded, api_key required)
 //	GET  /requests.{xml,json}                       search reports
 //	GET  /requests/{service_request_id}.{xml,json}  one report
+//	GET  /servicerequestupdates.{xml,json}          status changes (mySociety's extension)
 //
 // HEAD is answered wherever GET is; any other method gets 405 with an Allow header. An unknown path
 // or format extension gets 404. Every route accepts jurisdiction_id: empty or the district id of the
@@ -33,6 +35,13 @@
 //     in parentheses), like the rest of the hub.
 //   - Services have no extra attributes, so metadata is false everywhere; the service definition of
 //     a known service is still answered (200) with an empty attribute list, and an unknown code is 404.
+//   - Publication. Hotline calls, WeChat messages and every 举报 are private, and so is a report
+//     filed with non_public=true (mySociety's field); Open311 and web reports are public otherwise,
+//     and the command centre may change it (dispatcher's set_publication). GET requests,
+//     requests/{id} and the updates feed show only public reports, plus the private ones of the
+//     api key a GET presents in api_key (optional on GETs; an invalid key is 403). A private
+//     report by id answers exactly as a missing number: same status, same text.
+//   - POST with a service_code the catalogue does not have is 404, as the specification says.
 //   - POST accepts application/x-www-form-urlencoded only (415 otherwise; there is no media upload in
 //     GeoReport v2, media_url is a link). Parameters in the query string are merged with the body; a
 //     field given twice is a 400. A report must carry lat and long (WGS-84): the bureau cannot
@@ -48,10 +57,12 @@
 //     contact (name, phone, email) is stored for the command centre and never returned.
 //   - GET /requests: service_request_id (comma list, at most MaxPageSize) overrides every other
 //     filter, as the specification says. Otherwise start_date/end_date filter requested_datetime
-//     (end_date inclusive) and may not span more than 90 days; with neither, the last 90 days; with
-//     one, 90 days from or up to it. Dates are RFC 3339 (seconds optional, offset required); a "+"
-//     that the query string turned into a space is read back as "+". status is open, closed or
-//     both (comma list). service_code takes one code. The page extension: page (from 1) and
+//     as it is shown, to the whole second, both ends inclusive (a request shown as 10:00:00 is in
+//     a window that ends at 10:00:00 and in the next one, which starts there), and may not span
+//     more than 90 days; with neither, the last 90 days; with one, 90 days from or up to it. Dates
+//     are RFC 3339 (seconds optional, offset required); a "+" that the query string turned into a
+//     space is read back as "+". status is open, closed or both (comma list). service_code is a
+//     code or a comma-separated list of codes. The page extension: page (from 1) and
 //     page_size (1..1000, default 1000, the specification's limit); newest first; the total number
 //     of matches is in the X-Total-Count header.
 //   - A request's status is closed once its case is no longer open (closed, answered, rejected,
@@ -61,5 +72,13 @@
 //     case has been dispatched. agency_responsible is the full name of the unit handling the case
 //     (the routed unit until a dispatch or transfer names another). address is the address given,
 //     or the name of the street or town the point lies in. address_id and zipcode are always empty.
+//   - GET servicerequestupdates (mySociety's extension, read by FixMyStreet's update fetcher): one
+//     request_update per change of a request's public status (UpdateStatus: the extension's
+//     open, investigating, action_scheduled, in_progress, fixed, closed, duplicate,
+//     not_councils_responsibility, no_further_action), with the event's id as update_id, the
+//     event's time, a fixed bilingual sentence as description (never an officer's free text) and
+//     an empty media_url. start_date/end_date as for requests, at most 7 days apart; the last 24
+//     hours by default.
+//   - XML is served as text/xml; charset=utf-8.
 //   - All datetimes are RFC 3339 in the calendar's zone (+08:00).
 package open311

@@ -14,9 +14,10 @@ const (
 	formatJSON = "json"
 )
 
-// Content types of the answers.
+// Content types of the answers: text/xml for XML, as the specification's format support section
+// and the discovery document's formats say.
 const (
-	contentXML  = "application/xml; charset=utf-8"
+	contentXML  = "text/xml; charset=utf-8"
 	contentJSON = "application/json; charset=utf-8"
 )
 
@@ -127,6 +128,9 @@ type Request struct {
 	Lat               *float64 `json:"lat"`
 	Long              *float64 `json:"long"`
 	MediaURL          *string  `json:"media_url"`
+	// NonPublic is mySociety's non_public, present (true) only on a private request, which only
+	// the api key that submitted it reads.
+	NonPublic bool `json:"non_public,omitempty"`
 }
 
 type requestXML struct {
@@ -148,6 +152,7 @@ type requestXML struct {
 	Lat               string   `xml:"lat"`
 	Long              string   `xml:"long"`
 	MediaURL          string   `xml:"media_url"`
+	NonPublic         string   `xml:"non_public,omitempty"`
 }
 
 func (r Request) xml() requestXML {
@@ -158,7 +163,7 @@ func (r Request) xml() requestXML {
 		RequestedDatetime: r.RequestedDatetime, UpdatedDatetime: deref(r.UpdatedDatetime),
 		ExpectedDatetime: deref(r.ExpectedDatetime), Address: deref(r.Address),
 		AddressID: deref(r.AddressID), Zipcode: deref(r.Zipcode), Lat: formatFloat(r.Lat),
-		Long: formatFloat(r.Long), MediaURL: deref(r.MediaURL),
+		Long: formatFloat(r.Long), MediaURL: deref(r.MediaURL), NonPublic: xmlTrue(r.NonPublic),
 	}
 }
 
@@ -191,6 +196,14 @@ func ptr(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// xmlTrue is "true" for true and nothing for false: Perl's XML readers take any text as true.
+func xmlTrue(b bool) string {
+	if b {
+		return "true"
+	}
+	return ""
 }
 
 func formatFloat(f *float64) string {

@@ -30,6 +30,8 @@ type PostRequest struct {
 	Phone          string
 	Description    string
 	MediaURL       string
+	// NonPublic: the reporter asks that the report not be published (the non_public extension).
+	NonPublic bool
 }
 
 // Limits of the form's fields (in characters unless said otherwise).
@@ -49,7 +51,7 @@ const (
 // attribute[...]) is ignored.
 var formFields = []string{"api_key", "jurisdiction_id", "service_code", "lat", "long",
 	"address_string", "address_id", "email", "device_id", "account_id", "first_name", "last_name",
-	"phone", "description", "media_url"}
+	"phone", "description", "media_url", "non_public"}
 
 var (
 	codeRe   = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
@@ -60,7 +62,8 @@ var (
 // ParseRequestForm reads and checks a POST Service Request form. It does no I/O: whether the api
 // key exists, the service code is in the catalogue and the point lies in the district is for the
 // caller to find out. The error is a *dispatcher.Error naming the field: EForbidden for a missing or
-// malformed api_key, EInvalid for anything else.
+// malformed api_key, ENotFound for a service_code that cannot be a catalogue code, EInvalid for
+// anything else.
 func ParseRequestForm(values url.Values) (PostRequest, error) {
 	var f form
 	f.values = values
@@ -90,7 +93,7 @@ func ParseRequestForm(values url.Values) (PostRequest, error) {
 		return PostRequest{}, dispatcher.FieldError("service_code", "缺少事件类别 (service_code is required)")
 	}
 	if !codeRe.MatchString(r.ServiceCode) {
-		return PostRequest{}, dispatcher.FieldError("service_code", "未知的事件类别 %q (unknown service_code)", r.ServiceCode)
+		return PostRequest{}, unknownService(r.ServiceCode)
 	}
 
 	if r.AddressString, err = f.line("address_string", maxAddressLen); err != nil {
@@ -138,7 +141,25 @@ func ParseRequestForm(values url.Values) (PostRequest, error) {
 	if r.MediaURL != "" && !validMediaURL(r.MediaURL) {
 		return PostRequest{}, dispatcher.FieldError("media_url", "media_url 必须是 http 或 https 的完整网址 (media_url must be an absolute http or https URL without credentials)")
 	}
+	if r.NonPublic, err = f.boolean("non_public"); err != nil {
+		return PostRequest{}, err
+	}
 	return r, nil
+}
+
+// boolean reads a true/false field (also 1/0, any case); absent or empty is false.
+func (f form) boolean(name string) (bool, error) {
+	v, err := f.line(name, 8)
+	if err != nil {
+		return false, err
+	}
+	switch strings.ToLower(v) {
+	case "", "false", "0":
+		return false, nil
+	case "true", "1":
+		return true, nil
+	}
+	return false, dispatcher.FieldError(name, "%s 须为 true 或 false (%s must be true or false)", name, name)
 }
 
 // ReporterName is the reporter's name from first_name and last_name: family name first and no
@@ -162,6 +183,12 @@ func allHan(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// unknownService is the specification's answer to a service_code the endpoint does not offer: 404.
+func unknownService(code string) error {
+	return &dispatcher.Error{Code: dispatcher.ENotFound, Field: "service_code",
+		Message: fmt.Sprintf("未知的事件类别 %q (service_code %q not found; GET services.xml lists them)", code, code)}
 }
 
 func keyError(msg string) error {

@@ -65,7 +65,7 @@ func TestParseRequestFormErrors(t *testing.T) {
 		{"api_key with space", func(v url.Values) { v.Set("api_key", "a b") }, dispatcher.EForbidden, "api_key", nil},
 		{"api_key twice", func(v url.Values) { v.Add("api_key", "other") }, dispatcher.EInvalid, "api_key", []string{"2 times"}},
 		{"no service_code", func(v url.Values) { v.Del("service_code") }, dispatcher.EInvalid, "service_code", []string{"required"}},
-		{"odd service_code", func(v url.Values) { v.Set("service_code", "05 01") }, dispatcher.EInvalid, "service_code", nil},
+		{"odd service_code", func(v url.Values) { v.Set("service_code", "05 01") }, dispatcher.ENotFound, "service_code", []string{"not found"}},
 		{"lat not a number", func(v url.Values) { v.Set("lat", "abc") }, dispatcher.EInvalid, "lat", []string{"decimal"}},
 		{"lat NaN", func(v url.Values) { v.Set("lat", "NaN") }, dispatcher.EInvalid, "lat", nil},
 		{"lat Inf", func(v url.Values) { v.Set("lat", "Inf") }, dispatcher.EInvalid, "lat", nil},
@@ -270,15 +270,15 @@ func TestParseRequestsQuery(t *testing.T) {
 		t.Fatalf("defaults: %+v, %v", q, err)
 	}
 	q, err = ParseRequestsQuery(url.Values{"start_date": {"2026-10-01T00:00:00 08:00"}, "status": {"closed"},
-		"page": {"3"}, "page_size": {"20"}, "service_code": {"0501"}}, now)
+		"page": {"3"}, "page_size": {"20"}, "service_code": {"0501, 0504,0501"}}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !q.From.Equal(mustTime(t, "2026-10-01T00:00:00+08:00")) || !q.To.Equal(q.From.Add(Window)) ||
-		q.Open == nil || *q.Open || q.Page != 3 || q.PageSize != 20 || q.ServiceCode != "0501" {
+		q.Open == nil || *q.Open || q.Page != 3 || q.PageSize != 20 || strings.Join(q.ServiceCodes, ",") != "0501,0504" {
 		t.Fatalf("got %+v", q)
 	}
-	if f := q.Filter(); f.Offset != 40 || f.Limit != 20 || f.Category != "0501" || !f.Newest {
+	if f := q.Filter(); f.Offset != 40 || f.Limit != 20 || strings.Join(f.Categories, ",") != "0501,0504" || !f.Newest {
 		t.Fatalf("filter %+v", f)
 	}
 	q, err = ParseRequestsQuery(url.Values{"end_date": {"2026-10-01T00:00Z"}, "status": {"open, closed"}}, now)
@@ -295,7 +295,7 @@ func TestParseRequestsQuery(t *testing.T) {
 		"end_date":           {"end_date": {"2026-10-01"}},
 		"page":               {"page": {"0"}},
 		"page_size":          {"page_size": {"1001"}},
-		"service_code":       {"service_code": {"0501,0502"}},
+		"service_code":       {"service_code": {"0501,,0502"}},
 		"service_request_id": {"service_request_id": {"QJ1,,QJ2"}},
 	}
 	for field, v := range bad {

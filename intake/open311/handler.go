@@ -15,14 +15,19 @@ import (
 
 	"cityhub/dispatcher"
 	"cityhub/web/httperr"
+	"cityhub/web/proxy"
 )
 
 // Options configures the endpoint.
 type Options struct {
-	// BaseURL is the absolute URL the handler is mounted at, e.g. https://hub.example.cn/open311/v2.
-	// Discovery lists it and created requests get a Location under it. When empty it is made from
-	// the request's host and the default mount /open311/v2.
-	BaseURL string
+	// PublicURL is the root URL the public reaches the hub at (--public-url, e.g.
+	// https://hub.example.cn, possibly with a path prefix); the handler is mounted at DefaultMount
+	// under it. Discovery lists PublicURL + DefaultMount and created requests get a Location under
+	// it. When empty, the root is taken from each request: its Host, or what a trusted proxy
+	// reports in X-Forwarded-Proto and X-Forwarded-Host (see web/proxy).
+	PublicURL string
+	// Proxies are the reverse proxies whose X-Forwarded-* headers are believed.
+	Proxies proxy.Trusted
 	// Logger receives accepted reports and internal errors; slog.Default() when nil.
 	Logger *slog.Logger
 	// MaxBodyBytes caps a POST body; DefaultMaxBodyBytes when 0 or less.
@@ -56,6 +61,18 @@ const Specification = "http://wiki.open311.org/GeoReport_v2"
 // DefaultMount is where the web server mounts the handler.
 const DefaultMount = "/open311/v2"
 
+// Routes are the endpoint's routes, "METHOD /path" under the mount, {format} standing for xml
+// or json (HEAD and OPTIONS are answered wherever GET is). The OpenAPI document describes each.
+var Routes = []string{
+	"GET /discovery.{format}",
+	"GET /services.{format}",
+	"GET /services/{service_code}.{format}",
+	"GET /requests.{format}",
+	"POST /requests.{format}",
+	"GET /requests/{service_request_id}.{format}",
+	"GET /servicerequestupdates.{format}",
+}
+
 type handler struct {
 	svc  *dispatcher.Service
 	opts Options
@@ -77,7 +94,7 @@ func NewHandler(svc *dispatcher.Service, opts Options) http.Handler {
 	if opts.EndpointType == "" {
 		opts.EndpointType = "production"
 	}
-	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
+	opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
 	return &handler{svc: svc, opts: opts, log: opts.Logger}
 }
 
@@ -94,6 +111,7 @@ const (
 	routeService
 	routeRequests
 	routeRequest
+	routeUpdates
 )
 
 // parsePath splits a path relative to the mount into its route, format and argument. ok is false
@@ -119,6 +137,8 @@ func parsePath(p string) (rt route, format, arg string, ok bool) {
 		return routeServices, format, "", true
 	case len(segs) == 1 && name == "requests":
 		return routeRequests, format, "", true
+	case len(segs) == 1 && name == "servicerequestupdates":
+		return routeUpdates, format, "", true
 	case len(segs) == 2 && segs[0] == "services":
 		return routeService, format, name, true
 	case len(segs) == 2 && segs[0] == "requests":
@@ -168,6 +188,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.getRequests(r.Context(), w, format, values)
 	case routeRequest:
 		h.getRequest(r.Context(), w, format, values, arg)
+	case routeUpdates:
+		h.getUpdates(r.Context(), w, format, values)
 	}
 }
 
@@ -184,15 +206,11 @@ func (h *handler) checkJurisdiction(values url.Values) error {
 	return nil
 }
 
+// baseURL is the public URL of the mount, for the links the endpoint hands out: a client must be
+// able to follow them, so they are built from what the client used (or the bureau configured),
+// never from the address the hub listens on.
 func (h *handler) baseURL(r *http.Request) string {
-	if h.opts.BaseURL != "" {
-		return h.opts.BaseURL
-	}
-	scheme := "http"
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + DefaultMount
+	return h.opts.Proxies.PublicURL(r, h.opts.PublicURL) + DefaultMount
 }
 
 func (h *handler) discovery(w http.ResponseWriter, r *http.Request, format string, values url.Values) {
@@ -335,6 +353,10 @@ func (h *handler) postRequest(w http.ResponseWriter, r *http.Request, format str
 		h.fail(w, format, keyError("invalid api_key"))
 		return
 	}
+	if _, ok := h.svc.Category(req.ServiceCode); !ok {
+		h.fail(w, format, unknownService(req.ServiceCode))
+		return
+	}
 	if !h.allowPost(w, r, format, key) {
 		return
 	}
@@ -343,7 +365,8 @@ func (h *handler) postRequest(w http.ResponseWriter, r *http.Request, format str
 		Text: req.Description,
 		Location: dispatcher.Location{Point: req.Point, Original: req.Point, Datum: dispatcher.WGS84,
 			Address: req.AddressString},
-		Reporter: dispatcher.Contact{Name: req.ReporterName(), Phone: req.Phone, Email: req.Email},
+		Reporter:  dispatcher.Contact{Name: req.ReporterName(), Phone: req.Phone, Email: req.Email},
+		NonPublic: req.NonPublic, APIKey: key.ID(),
 	}
 	if req.MediaURL != "" {
 		cmp.Media = []string{req.MediaURL}
@@ -373,10 +396,14 @@ func (h *handler) getRequests(ctx context.Context, w http.ResponseWriter, format
 	if err == nil {
 		err = h.checkJurisdiction(values)
 	}
-	if err == nil && q.ServiceCode != "" {
-		if _, ok := h.svc.Category(q.ServiceCode); !ok {
-			err = dispatcher.FieldError("service_code", "未知的事件类别 %q (unknown service_code)", q.ServiceCode)
+	for _, code := range q.ServiceCodes {
+		if _, ok := h.svc.Category(code); !ok && err == nil {
+			err = dispatcher.FieldError("service_code", "未知的事件类别 %q (unknown service_code)", code)
 		}
+	}
+	var keyID string
+	if err == nil {
+		keyID, err = h.readerKey(ctx, values)
 	}
 	if err != nil {
 		h.fail(w, format, err)
@@ -384,6 +411,7 @@ func (h *handler) getRequests(ctx context.Context, w http.ResponseWriter, format
 	}
 	f := q.Filter()
 	f.Channel = h.opts.Channel
+	f.Published, f.APIKey = true, keyID
 	page, err := h.svc.Cases(ctx, reader, f)
 	if err != nil {
 		h.fail(w, format, err)
@@ -398,6 +426,13 @@ func (h *handler) getRequest(ctx context.Context, w http.ResponseWriter, format 
 		h.fail(w, format, err)
 		return
 	}
+	keyID, err := h.readerKey(ctx, values)
+	if err != nil {
+		h.fail(w, format, err)
+		return
+	}
+	// One answer for a number that does not exist and one the client may not read: the same
+	// status and the same text, so that no one learns which private numbers exist.
 	notFound := &dispatcher.Error{Code: dispatcher.ENotFound, Field: "service_request_id",
 		Message: fmt.Sprintf("请求 %q 不存在 (service_request_id %q not found)", id, id)}
 	if len(id) > maxCodeLen || !codeRe.MatchString(id) {
@@ -405,7 +440,7 @@ func (h *handler) getRequest(ctx context.Context, w http.ResponseWriter, format 
 		return
 	}
 	c, err := h.svc.CaseByNumber(ctx, reader, id)
-	if dispatcher.ErrorCode(err) == dispatcher.ENotFound || (err == nil && h.opts.Channel != "" && c.Channel != h.opts.Channel) {
+	if dispatcher.ErrorCode(err) == dispatcher.ENotFound || (err == nil && !h.readable(c, keyID)) {
 		h.fail(w, format, notFound)
 		return
 	}

@@ -486,8 +486,11 @@ func TestBadInput(t *testing.T) {
 		{"longitude out of range", "POST", "/requests.json", formWith(func(v url.Values) { v.Set("long", "181") }), formCT, 400, []string{"long", "out of range"}},
 		{"outside the district", "POST", "/requests.xml", formWith(func(v url.Values) { v.Set("lat", "39.9042"); v.Set("long", "116.4074") }),
 			formCT, 400, []string{"lat/long", "outside"}},
+		// The specification: 404 for a service_code (or jurisdiction_id) that was not found.
 		{"unknown service_code", "POST", "/requests.xml", formWith(func(v url.Values) { v.Set("service_code", "9999") }),
-			formCT, 400, []string{"service_code", "9999"}},
+			formCT, 404, []string{"service_code", "9999", "not found"}},
+		{"malformed service_code", "POST", "/requests.json", formWith(func(v url.Values) { v.Set("service_code", "05 01") }),
+			formCT, 404, []string{"service_code", "not found"}},
 		{"missing service_code", "POST", "/requests.json", formWith(func(v url.Values) { v.Del("service_code") }),
 			formCT, 400, []string{"service_code", "required"}},
 		{"description too long", "POST", "/requests.xml", formWith(func(v url.Values) { v.Set("description", strings.Repeat("a", 4001)) }),
@@ -629,9 +632,9 @@ func TestChannelOption(t *testing.T) {
 	if resp := get("/requests/" + res.Case.Number + ".json"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("another channel's case: %d", resp.StatusCode)
 	}
-	// Without BaseURL, discovery names the request's host and the default mount.
+	// Without PublicURL, discovery names the request's host and the default mount.
 	var disc Discovery
 	if err := json.NewDecoder(get("/discovery.json").Body).Decode(&disc); err != nil || disc.Endpoints[0].URL != "http://x/open311/v2" {
-		t.Errorf("discovery without BaseURL: %+v %v", disc, err)
+		t.Errorf("discovery without PublicURL: %+v %v", disc, err)
 	}
 }

@@ -20,7 +20,11 @@ import (
 	"cityhub/refdata"
 )
 
-const testBase = "https://hub.example.cn/open311/v2"
+// testRoot is the public URL the fixture is configured with; testBase is its Open311 mount.
+const (
+	testRoot = "https://hub.example.cn"
+	testBase = testRoot + "/open311/v2"
+)
 
 // Points used by the tests. TestFixturePoints checks where they are.
 var (
@@ -76,7 +80,7 @@ func newFixture(t *testing.T, manual bool) *fixture {
 	if err != nil {
 		t.Fatalf("CreateAPIKey: %v", err)
 	}
-	h := NewHandler(svc, Options{BaseURL: testBase + "/", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	h := NewHandler(svc, Options{PublicURL: testRoot + "/", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	mux := http.NewServeMux()
 	mux.Handle("/open311/v2/", http.StripPrefix("/open311/v2", h))
 	return &fixture{t: t, svc: svc, clock: clk, key: key, mux: mux}

@@ -2,6 +2,7 @@ package open311
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,15 +18,19 @@ const (
 	MaxPageSize = 1000
 	// maxPage keeps offsets within reason.
 	maxPage = 1_000_000
+	// maxServiceCodes bounds a service_code list (the catalogue has fewer items).
+	maxServiceCodes = 500
 )
 
 // RequestsQuery is a GET Service Requests query, checked.
 type RequestsQuery struct {
 	JurisdictionID string
 	// IDs are the service_request_id values; when given, every other filter is ignored.
-	IDs         []string
-	ServiceCode string
-	// From and To bound requested_datetime, both inclusive; a zero To has no upper bound.
+	IDs []string
+	// ServiceCodes are the service_code values (a comma-separated list): any of them matches.
+	ServiceCodes []string
+	// From and To bound requested_datetime as shown, in whole seconds, both inclusive; a zero To
+	// has no upper bound.
 	From, To time.Time
 	// Open is nil for both statuses, true for open, false for closed.
 	Open     *bool
@@ -39,23 +44,27 @@ func (q RequestsQuery) Filter() dispatcher.CaseFilter {
 	if len(q.IDs) > 0 {
 		return dispatcher.CaseFilter{Numbers: q.IDs, Newest: true, Limit: len(q.IDs)}
 	}
-	f := dispatcher.CaseFilter{Category: q.ServiceCode, Open: q.Open, Newest: true,
+	f := dispatcher.CaseFilter{Categories: q.ServiceCodes, Open: q.Open, Newest: true,
 		Offset: (q.Page - 1) * q.PageSize, Limit: q.PageSize}
-	if !q.From.IsZero() {
-		f.CreatedFrom = ceilMicro(q.From)
-	}
-	if !q.To.IsZero() {
-		f.CreatedTo = q.To.Truncate(time.Microsecond).Add(time.Microsecond) // exclusive
-	}
+	f.CreatedFrom, f.CreatedTo = shownWindow(q.From, q.To)
 	return f
 }
 
-// ceilMicro rounds t up to the store's precision, so that a bound in nanoseconds keeps its meaning.
-func ceilMicro(t time.Time) time.Time {
-	if u := t.Truncate(time.Microsecond); !u.Equal(t) {
-		return u.Add(time.Microsecond)
+// shownWindow turns an inclusive window on datetimes as the endpoint shows them (whole seconds)
+// into the store's bounds on the exact times: from inclusive, to exclusive. A request made at
+// 10:00:00.4 is shown as 10:00:00, so it belongs to every window that contains 10:00:00: one that
+// ends at 10:00:00 as much as the next one, which starts there. A client that walks back-to-back
+// windows sees each request (at least once). Zero stays zero (no bound).
+func shownWindow(from, to time.Time) (time.Time, time.Time) {
+	if !from.IsZero() {
+		if s := from.Truncate(time.Second); !s.Equal(from) {
+			from = s.Add(time.Second) // 10:00:00.5 is after every time shown as 10:00:00
+		}
 	}
-	return t
+	if !to.IsZero() {
+		to = to.Truncate(time.Second).Add(time.Second)
+	}
+	return from, to
 }
 
 // ParseRequestsQuery reads and checks the query of GET Service Requests; now anchors the default
@@ -92,15 +101,8 @@ func ParseRequestsQuery(values url.Values, now time.Time) (RequestsQuery, error)
 		return q, nil // the specification: service_request_id overrides all other arguments
 	}
 
-	if q.ServiceCode, err = f.line("service_code", maxCodeLen); err != nil {
+	if q.ServiceCodes, err = serviceCodes(f); err != nil {
 		return RequestsQuery{}, err
-	}
-	if strings.Contains(q.ServiceCode, ",") {
-		return RequestsQuery{}, dispatcher.FieldError("service_code",
-			"一次只能按一个事件类别查询 (give one service_code at a time; lists are not supported)")
-	}
-	if q.ServiceCode != "" && !codeRe.MatchString(q.ServiceCode) {
-		return RequestsQuery{}, dispatcher.FieldError("service_code", "未知的事件类别 %q (unknown service_code)", q.ServiceCode)
 	}
 
 	start, err := f.datetime("start_date")
@@ -156,6 +158,30 @@ func ParseRequestsQuery(values url.Values, now time.Time) (RequestsQuery, error)
 		return RequestsQuery{}, err
 	}
 	return q, nil
+}
+
+// serviceCodes reads service_code: one code or a comma-separated list of them.
+func serviceCodes(f form) ([]string, error) {
+	list, err := f.line("service_code", maxServiceCodes*(maxCodeLen+1))
+	if err != nil || list == "" {
+		return nil, err
+	}
+	var codes []string
+	for _, code := range strings.Split(list, ",") {
+		code = strings.TrimSpace(code)
+		if code == "" || len(code) > maxCodeLen || !codeRe.MatchString(code) {
+			return nil, dispatcher.FieldError("service_code",
+				"未知的事件类别 %q (service_code must be a code of GET services, or a comma-separated list of them)", code)
+		}
+		if !slices.Contains(codes, code) {
+			codes = append(codes, code)
+		}
+	}
+	if len(codes) > maxServiceCodes {
+		return nil, dispatcher.FieldError("service_code",
+			"一次最多按 %d 个事件类别查询 (at most %d service_code values at a time)", maxServiceCodes, maxServiceCodes)
+	}
+	return codes, nil
 }
 
 // datetime reads an RFC 3339 datetime with its offset; seconds may be left out (W3C "hh:mmTZD").

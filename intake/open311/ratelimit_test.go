@@ -17,7 +17,7 @@ func TestPostsPerMinuteCap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := NewHandler(f.svc, Options{BaseURL: testBase, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	h := NewHandler(f.svc, Options{PublicURL: testRoot, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Limiter: dispatcher.NewMemoryLimits(f.clock.Now), PostsPerMinute: 2})
 	f.mux = http.NewServeMux()
 	f.mux.Handle("/open311/v2/", http.StripPrefix("/open311/v2", h))
