@@ -280,18 +280,25 @@ func (f form) point(hasAddress bool) (dispatcher.Point, error) {
 	if err != nil {
 		return dispatcher.Point{}, err
 	}
-	if lat < -90 || lat > 90 {
-		zh, en := "", ""
-		if lng >= -90 && lng <= 90 && lat >= -180 && lat <= 180 {
-			zh, en = "，lat 与 long 可能写反了", "; lat and long may be swapped"
-		}
-		return dispatcher.Point{}, dispatcher.FieldError("lat", "纬度 %s 超出 -90 到 90 的范围%s (latitude %s is out of range -90..90%s)",
-			latS, zh, latS, en)
-	}
-	if lng < -180 || lng > 180 {
-		return dispatcher.Point{}, dispatcher.FieldError("long", "经度 %s 超出 -180 到 180 的范围 (longitude %s is out of range -180..180)", lngS, lngS)
+	p := dispatcher.Point{Lat: lat, Lng: lng}
+	if err := dispatcher.ValidatePoint(p); err != nil {
+		return dispatcher.Point{}, outOfRange(err, p, latS, lngS)
 	}
 	return dispatcher.Point{Lat: lat, Lng: lng}, nil
+}
+
+// outOfRange words the error of the hub's one point check (dispatcher.ValidatePoint) in
+// Open311's terms: its parameter names, the value as the client wrote it, and a hint when the
+// client seems to have swapped lat and long.
+func outOfRange(err error, p dispatcher.Point, latS, lngS string) error {
+	if dispatcher.ErrorField(err) != "lat" {
+		return dispatcher.FieldError("long", "经度 %s 超出 -180 到 180 的范围 (longitude %s is out of range -180..180)", lngS, lngS)
+	}
+	zh, en := "", ""
+	if dispatcher.ValidatePoint(dispatcher.Point{Lat: p.Lng, Lng: p.Lat}) == nil {
+		zh, en = "，lat 与 long 可能写反了", "; lat and long may be swapped"
+	}
+	return dispatcher.FieldError("lat", "纬度 %s 超出 -90 到 90 的范围%s (latitude %s is out of range -90..90%s)", latS, zh, latS, en)
 }
 
 // parseDegrees reads a decimal number of degrees (an exponent is tolerated; hex, NaN, Inf and
