@@ -47,12 +47,6 @@ const (
 	maxMediaURLLen = 2048
 )
 
-// formFields are the fields of POST Service Request this endpoint reads. Any other field (notably
-// attribute[...]) is ignored.
-var formFields = []string{"api_key", "jurisdiction_id", "service_code", "lat", "long",
-	"address_string", "address_id", "email", "device_id", "account_id", "first_name", "last_name",
-	"phone", "description", "media_url", "non_public"}
-
 var (
 	codeRe   = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 	numberRe = regexp.MustCompile(`^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,3})?$`)
