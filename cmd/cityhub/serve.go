@@ -156,10 +156,10 @@ func (m *Main) start() error {
 		commitStats = st.CommitStats
 	}
 	server := web.New(web.Config{Service: m.svc, Hub: m.hub, Logger: m.Log, Health: m.health,
-		Limiter: m.shared.limits, CommitStats: commitStats, Proxies: m.Config.TrustedProxies,
+		Backoff: m.shared.backoff, CommitStats: commitStats, Proxies: m.Config.TrustedProxies,
 		Open311: open311.NewHandler(m.svc, open311.Options{BaseURL: "http://" + ln.Addr().String(), Logger: m.Log,
 			Limiter: m.shared.limits, PostsPerMinute: m.Config.Open311Rate})})
-	m.srv = &http.Server{Handler: server.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	m.srv = m.httpServer(server.Handler())
 	m.goRun(func() {
 		if err := m.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.Log.Error("http server", "err", err)
@@ -168,6 +168,30 @@ func (m *Main) start() error {
 	m.Log.Info("cityhub serving", "addr", ln.Addr().String(), "district", m.svc.Reference().District)
 	m.startDebug()
 	return nil
+}
+
+// The HTTP server's timeouts: a client that sends its request slowly, does not read the answer,
+// or keeps a connection open without using it holds a connection and a goroutine; past these it
+// is cut off. A JSON body is at most 64 KB and an Open311 form less: 30 s for the whole request
+// is a slow mobile link's worth. The websocket stream lives for hours: it clears the deadlines
+// these leave on the connection when it takes it over, and sets its own for each read and write.
+const (
+	readHeaderTimeout   = 10 * time.Second
+	defaultReadTimeout  = 30 * time.Second
+	defaultWriteTimeout = 60 * time.Second
+	defaultIdleTimeout  = 60 * time.Second
+)
+
+func (m *Main) httpServer(h http.Handler) *http.Server {
+	or := func(d, def time.Duration) time.Duration {
+		if d <= 0 {
+			return def
+		}
+		return d
+	}
+	read := or(m.Config.ReadTimeout, defaultReadTimeout)
+	return &http.Server{Handler: h, ReadHeaderTimeout: min(readHeaderTimeout, read), ReadTimeout: read,
+		WriteTimeout: or(m.Config.WriteTimeout, defaultWriteTimeout), IdleTimeout: or(m.Config.IdleTimeout, defaultIdleTimeout)}
 }
 
 func (m *Main) goRun(fn func()) {
