@@ -266,8 +266,12 @@ func (m *Main) loadDemo(ctx context.Context) error {
 		return err
 	}
 	created, err := m.store.InitReference(ctx, ref)
-	if err != nil || !created {
+	if err != nil {
 		return err
+	}
+	if !created {
+		m.demoLoadedBefore()
+		return nil
 	}
 	password, generated := m.Config.DemoPassword, false
 	if password == "" {
@@ -283,6 +287,31 @@ func (m *Main) loadDemo(ctx context.Context) error {
 		fmt.Fprintf(m.Out, "demo data loaded: %d accounts; password from CITYHUB_DEMO_PASSWORD\n", n)
 	}
 	return nil
+}
+
+// demoLoadedBefore says, when --demo finds the demo data already loaded, that nothing was loaded
+// and that a password given in CITYHUB_DEMO_PASSWORD was not applied: the demo password is set
+// once, when the data is first loaded, and changed afterwards by `cityhub account passwd`.
+func (m *Main) demoLoadedBefore() {
+	const how = "cityhub account passwd --login LOGIN"
+	if m.Config.DemoPassword != "" {
+		m.Log.Warn("demo data was already loaded: CITYHUB_DEMO_PASSWORD was NOT applied; the accounts keep their passwords "+
+			"(演示数据已加载，CITYHUB_DEMO_PASSWORD 未生效); change one with `"+how+"`", "data", m.storeName())
+		return
+	}
+	m.Log.Info("demo data was already loaded: the accounts keep the password printed when it was first loaded; "+
+		"change one with `"+how+"`", "data", m.storeName())
+}
+
+// storeName names the store in messages, without a password.
+func (m *Main) storeName() string {
+	if m.Config.isPostgres() {
+		return redact(m.Config.DB)
+	}
+	if p, err := m.Config.sqlitePath(); err == nil {
+		return p
+	}
+	return m.Config.DataDir
 }
 
 func runServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
