@@ -147,7 +147,7 @@ func (m *Main) start() error {
 	m.ln = ln
 	bg, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
-	m.hub = stream.NewHub(m.store, m.svc.Bus(), stream.Options{Logger: m.Log})
+	m.hub = stream.NewHub(m.store, m.svc.Bus(), stream.Options{Logger: m.Log, CheckInterval: m.Config.StreamCheckInterval})
 	m.goRun(func() { m.hub.Run(bg) })
 	m.goRun(func() { m.svc.RunScheduler(bg, time.Second) })
 	m.goRun(func() { m.watchReference(bg) })
