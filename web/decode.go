@@ -117,7 +117,7 @@ type jsonScan struct {
 func scanJSON(body []byte) jsonScan {
 	type frame struct {
 		object, wantKey bool
-		keys            map[string]bool
+		keys            map[string]string // folded name -> the name as first written
 		path, key       string
 	}
 	var out jsonScan
@@ -144,10 +144,12 @@ func scanJSON(body []byte) jsonScan {
 		if f != nil && f.object && f.wantKey {
 			if k, ok := tok.(string); ok {
 				folded := strings.ToLower(k)
-				if f.keys[folded] && out.duplicate == "" {
-					out.duplicate = joinPath(f.path, k)
+				if first, seen := f.keys[folded]; seen && out.duplicate == "" {
+					out.duplicate = joinPath(f.path, first)
+				} else if !seen {
+					f.keys[folded] = k
 				}
-				f.keys[folded], f.key, f.wantKey = true, k, false
+				f.key, f.wantKey = k, false
 				continue
 			}
 		}
@@ -160,7 +162,7 @@ func scanJSON(body []byte) jsonScan {
 		}
 		switch tok {
 		case json.Delim('{'):
-			stack = append(stack, &frame{object: true, wantKey: true, keys: map[string]bool{}, path: path})
+			stack = append(stack, &frame{object: true, wantKey: true, keys: map[string]string{}, path: path})
 			continue
 		case json.Delim('['):
 			stack = append(stack, &frame{path: path})
