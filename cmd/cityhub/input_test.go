@@ -28,7 +28,7 @@ func TestJSONInputIsChecked(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name, body, field string
-		says            []string
+		says              []string
 	}{
 		{"address", report(`,"address":"` + long(501) + `"`), "address", []string{"at most 500"}},
 		{"reporter name", report(`,"reporter":{"name":"` + long(65) + `"}`), "reporter.name", []string{"at most 64"}},
