@@ -59,8 +59,9 @@ func (s *countingStore) TouchToken(ctx context.Context, hash string, usedAt, exp
 	return s.Store.TouchToken(ctx, hash, usedAt, expiresAt)
 }
 
-// A token lives TokenIdle after its last use, renewed at most once a TokenTouchInterval, and
-// never past TokenMaxLifetime; an unused token expires after TokenIdle.
+// A token lives 12 hours (TokenIdle) after its last use, renewed at most once a minute, and never
+// past 72 hours (TokenMaxLifetime); an unused token expires after 12 hours. (The figures are the
+// README's.)
 func TestTokenIdleLifetimeAndCap(t *testing.T) {
 	f := newFixture(t, false)
 	store := &countingStore{Store: f.store}
@@ -100,9 +101,9 @@ func TestTokenIdleLifetimeAndCap(t *testing.T) {
 			t.Fatalf("5 uses within a minute wrote %d times, want 1", n)
 		}
 	}
-	f.clock.Set(issued.Add(dispatcher.TokenMaxLifetime - time.Minute))
+	f.clock.Set(issued.Add(72*time.Hour - time.Minute))
 	use("a token used just before its cap", tok, true)
-	f.clock.Set(issued.Add(dispatcher.TokenMaxLifetime + time.Second))
+	f.clock.Set(issued.Add(72*time.Hour + time.Second))
 	use("a token past its cap, however busy", tok, false)
 	use("a token not used for its idle lifetime", unused, false)
 
@@ -111,7 +112,7 @@ func TestTokenIdleLifetimeAndCap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.clock.Add(dispatcher.TokenIdle - time.Minute)
+	f.clock.Add(12*time.Hour - time.Minute)
 	if err := svc.CheckToken(ctx, fresh); err != nil { // a check does not renew
 		t.Fatal(err)
 	}
