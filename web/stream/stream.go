@@ -434,8 +434,9 @@ func (h *Hub) ServeChecked(w http.ResponseWriter, r *http.Request, actor dispatc
 		h.log.Debug("stream: upgrade failed", "login", actor.Login, "err", err)
 		return
 	}
-	// The HTTP server's read and write timeouts left deadlines on the connection: a stream lives
-	// longer than any request, and sets its own deadlines for each read and write.
+	// The HTTP server's read and write timeouts leave deadlines on the connection: a stream lives
+	// longer than any request, and sets its own deadlines for each read and write. (gorilla's
+	// Upgrade clears them too; this does not depend on it.)
 	_ = conn.NetConn().SetDeadline(time.Time{})
 	h.open.Add(1)
 	defer h.open.Add(-1)
