@@ -9,13 +9,10 @@ import (
 	"encoding/hex"
 	"slices"
 	"strings"
-	"time"
+	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 )
-
-// TokenLifetime is how long a bearer token is valid.
-const TokenLifetime = 30 * 24 * time.Hour
 
 // NewSecret returns a random URL-safe secret (tokens, api keys, generated passwords).
 func NewSecret(bytes int) string {
@@ -39,49 +36,37 @@ func HashPassword(pw string) (string, error) {
 	return string(h), err
 }
 
-// CreateToken issues a bearer token for an account and returns it (shown once).
-func (s *Service) CreateToken(ctx context.Context, login string) (string, error) {
-	a, err := s.store.Account(ctx, login)
-	if err != nil {
-		return "", err
-	}
-	if a.Disabled {
-		return "", Errorf(EForbidden, "账号已停用 (account disabled)")
-	}
-	tok := NewSecret(32)
-	now := s.Now()
-	err = s.store.PutToken(ctx, Token{Hash: HashSecret(tok), Login: login, CreatedAt: now, ExpiresAt: now.Add(TokenLifetime)})
-	return tok, err
-}
-
-// Login checks a password and issues a token.
+// Login checks a password and issues a token. Every refusal costs one bcrypt comparison, against
+// a hash of the same cost as the accounts' when the login is unknown, disabled or has no password,
+// so that the time of the answer does not tell those apart from a wrong password.
 func (s *Service) Login(ctx context.Context, login, password string) (string, *Account, error) {
 	a, err := s.store.Account(ctx, login)
 	if err != nil && ErrorCode(err) != ENotFound {
 		return "", nil, err
 	}
-	if err != nil || a.Disabled || a.PasswordHash == "" ||
-		bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(password)) != nil {
+	usable := err == nil && !a.Disabled && a.PasswordHash != ""
+	hash := dummyHash()
+	if usable {
+		hash = []byte(a.PasswordHash)
+	}
+	if matches := comparePassword(hash, []byte(password)) == nil; !usable || !matches {
 		return "", nil, Errorf(EUnauthorized, "账号或密码错误 (wrong login or password)")
 	}
 	tok, err := s.CreateToken(ctx, login)
 	return tok, a, err
 }
 
-// Authenticate finds the account of a bearer token.
-func (s *Service) Authenticate(ctx context.Context, token string) (*Account, error) {
-	if token == "" {
-		return nil, Errorf(EUnauthorized, "需要登录 (a bearer token is required)")
+// comparePassword is bcrypt's comparison (a variable so that a test can count the comparisons).
+var comparePassword = bcrypt.CompareHashAndPassword
+
+// dummyHash is compared with the password given for a login that cannot sign in.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, err := bcrypt.GenerateFromPassword([]byte("cityhub: no such account"), bcrypt.DefaultCost)
+	if err != nil {
+		panic("bcrypt failed: " + err.Error())
 	}
-	a, err := s.store.TokenAccount(ctx, HashSecret(token), s.Now())
-	if err != nil && ErrorCode(err) != ENotFound {
-		return nil, err
-	}
-	if err != nil || a.Disabled {
-		return nil, Errorf(EUnauthorized, "登录已失效，请重新登录 (invalid or expired token)")
-	}
-	return a, nil
-}
+	return h
+})
 
 // CreateAPIKey issues an Open311 api key and returns it (shown once).
 func (s *Service) CreateAPIKey(ctx context.Context, name string) (string, error) {
@@ -155,29 +140,36 @@ func (s *Service) SetAPIKeyDisabled(ctx context.Context, id string, disabled boo
 
 // findAPIKey returns the one api key whose hash starts with the id prefix.
 func (s *Service) findAPIKey(ctx context.Context, prefix string) (*APIKey, error) {
-	prefix = strings.ToLower(strings.TrimSpace(prefix))
-	if len(prefix) < minAPIKeyIDDigits || strings.Trim(prefix, "0123456789abcdef") != "" {
-		return nil, FieldError("id", "api key 编号须为至少 %d 位十六进制数字 (an api key id is at least %d hex digits)",
-			minAPIKeyIDDigits, minAPIKeyIDDigits)
-	}
 	keys, err := s.APIKeys(ctx)
 	if err != nil {
 		return nil, err
 	}
-	found := slices.DeleteFunc(keys, func(k *APIKey) bool { return !strings.HasPrefix(k.Hash, prefix) })
+	return findByID(prefix, keys, func(k *APIKey) string { return k.Hash }, "api key")
+}
+
+// findByID returns the one item whose hash starts with the id prefix (at least 8 hex digits);
+// what names the kind of item in messages ("api key", "token").
+func findByID[T any](prefix string, items []T, hash func(T) string, what string) (T, error) {
+	var none T
+	prefix = strings.ToLower(strings.TrimSpace(prefix))
+	if len(prefix) < minAPIKeyIDDigits || strings.Trim(prefix, "0123456789abcdef") != "" {
+		return none, FieldError("id", "%s 编号须为至少 %d 位十六进制数字 (a %s id is at least %d hex digits)",
+			what, minAPIKeyIDDigits, what, minAPIKeyIDDigits)
+	}
+	found := slices.DeleteFunc(slices.Clone(items), func(it T) bool { return !strings.HasPrefix(hash(it), prefix) })
 	switch len(found) {
 	case 0:
-		return nil, Errorf(ENotFound, "没有编号为 %s 的 api key (no api key with id %s)", prefix, prefix)
+		return none, Errorf(ENotFound, "没有编号为 %s 的 %s (no %s with id %s)", prefix, what, what, prefix)
 	case 1:
 		return found[0], nil
 	}
 	ids := make([]string, len(found))
-	for i, k := range found {
-		ids[i] = k.ID()
+	for i, it := range found {
+		ids[i] = hash(it)[:apiKeyIDDigits]
 	}
 	list := strings.Join(ids, ", ")
-	return nil, FieldError("id", "编号 %s 对应多个 api key：%s，请给出更多位 (id %s matches several api keys: %s; give more digits)",
-		prefix, list, prefix, list)
+	return none, FieldError("id", "编号 %s 对应多个 %s：%s，请给出更多位 (id %s matches several %ss: %s; give more digits)",
+		prefix, what, list, prefix, what, list)
 }
 
 // PutAccount creates or replaces an account (import, admin). A password, if given, is hashed.

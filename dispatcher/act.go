@@ -12,6 +12,9 @@ type ActResult struct {
 // lifecycle table here, not only in handlers; a refused action changes nothing. A race with another
 // writer is retried on the fresh case unless the request pinned a version.
 func (s *Service) Act(ctx context.Context, actor Actor, caseID int64, req ActionRequest) (ActResult, error) {
+	if err := req.validateFields(); err != nil {
+		return ActResult{}, err
+	}
 	for attempt := 0; ; attempt++ {
 		res, err := s.actOnce(ctx, actor, caseID, req)
 		if ErrorCode(err) == EConflict && req.Version == 0 && attempt < s.maxRetry && isRace(err) {

@@ -18,6 +18,7 @@ const (
 	EInternal     = "internal"     // a bug or an unexpected failure
 	ETooMany      = "rate_limited" // too many requests
 	EDuplicate    = "duplicate"    // the same channel message was already accepted
+	ETooLarge     = "too_large"    // the request body is larger than the hub accepts
 )
 
 // Error is the one error type of the domain. Message is safe to show to the person who made the

@@ -14,6 +14,41 @@ type Limiter interface {
 	Allow(ctx context.Context, key string, limit int, window time.Duration) (ok bool, retry time.Duration, err error)
 }
 
+// Backoff slows down the repeated failures of a key (sign-in attempts): after Free failures, each
+// further attempt must wait, twice as long after each failure, up to Max. With Redis configured
+// every instance shares the counts; otherwise they are per process.
+type Backoff interface {
+	// Attempt asks to try once more for key. While key waits out its back-off, Attempt refuses
+	// with the time left (retry > 0) and counts nothing. Otherwise it counts the attempt as a
+	// failure at once, so that attempts sent together cannot all slip through before any of them
+	// has failed, and returns 0: call Forgive when the attempt succeeds or is not made after all.
+	Attempt(ctx context.Context, key string, p BackoffPolicy) (retry time.Duration, err error)
+	// Forgive takes back one failure counted for key.
+	Forgive(ctx context.Context, key string) error
+	// Reset forgets every failure of key.
+	Reset(ctx context.Context, key string) error
+}
+
+// BackoffPolicy says how a Backoff treats the failures of a key.
+type BackoffPolicy struct {
+	Free   int           // failures that cost no wait
+	Base   time.Duration // the wait after failure Free+1; it doubles with each further failure
+	Max    time.Duration // the longest wait
+	Forget time.Duration // failures are forgotten this long after the last one
+}
+
+// Wait is how long the key must wait after its failures-th failure before its next attempt.
+func (p BackoffPolicy) Wait(failures int) time.Duration {
+	if failures <= p.Free {
+		return 0
+	}
+	shift := failures - p.Free - 1
+	if shift >= 30 || p.Base<<shift > p.Max {
+		return p.Max
+	}
+	return p.Base << shift
+}
+
 // Deduper remembers, for a while, what a request led to, so that the same request sent again
 // (a client retrying after a lost answer) gets the same answer instead of a second case.
 type Deduper interface {
@@ -23,13 +58,21 @@ type Deduper interface {
 	Remember(ctx context.Context, key, value string, ttl time.Duration) error
 }
 
-// MemoryLimits is the in-process Limiter and Deduper of a single hub instance.
+// MemoryLimits is the in-process Limiter, Backoff and Deduper of a single hub instance.
 type MemoryLimits struct {
-	mu      sync.Mutex
-	now     func() time.Time
-	windows map[string]*window
-	seen    map[string]remembered
-	sweep   time.Time
+	mu       sync.Mutex
+	now      func() time.Time
+	windows  map[string]*window
+	seen     map[string]remembered
+	failures map[string]*failures
+	sweep    time.Time
+}
+
+// failures are the failures of a Backoff key.
+type failures struct {
+	count   int
+	last    time.Time // the last failure counted
+	forgets time.Time // when they are forgotten
 }
 
 type window struct {
@@ -45,6 +88,7 @@ type remembered struct {
 var (
 	_ Limiter = (*MemoryLimits)(nil)
 	_ Deduper = (*MemoryLimits)(nil)
+	_ Backoff = (*MemoryLimits)(nil)
 )
 
 // NewMemoryLimits returns empty in-process limits; now may be nil (time.Now).
@@ -52,7 +96,47 @@ func NewMemoryLimits(now func() time.Time) *MemoryLimits {
 	if now == nil {
 		now = time.Now
 	}
-	return &MemoryLimits{now: now, windows: map[string]*window{}, seen: map[string]remembered{}}
+	return &MemoryLimits{now: now, windows: map[string]*window{}, seen: map[string]remembered{},
+		failures: map[string]*failures{}}
+}
+
+// Attempt implements Backoff.
+func (m *MemoryLimits) Attempt(_ context.Context, key string, p BackoffPolicy) (time.Duration, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	m.expire(now)
+	f := m.failures[key]
+	if f == nil || !now.Before(f.forgets) {
+		f = &failures{}
+		m.failures[key] = f
+	}
+	if until := f.last.Add(p.Wait(f.count)); f.count > 0 && now.Before(until) {
+		return until.Sub(now), nil
+	}
+	f.count++
+	f.last, f.forgets = now, now.Add(p.Forget)
+	return 0, nil
+}
+
+// Forgive implements Backoff.
+func (m *MemoryLimits) Forgive(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if f := m.failures[key]; f != nil {
+		if f.count--; f.count <= 0 {
+			delete(m.failures, key)
+		}
+	}
+	return nil
+}
+
+// Reset implements Backoff.
+func (m *MemoryLimits) Reset(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.failures, key)
+	return nil
 }
 
 // Allow implements Limiter.
@@ -94,7 +178,7 @@ func (m *MemoryLimits) Remember(_ context.Context, key, value string, ttl time.D
 	return nil
 }
 
-// expire drops finished windows and forgotten keys, at most once a minute.
+// expire drops finished windows, forgotten failures and forgotten keys, at most once a minute.
 func (m *MemoryLimits) expire(now time.Time) {
 	if now.Before(m.sweep) {
 		return
@@ -103,6 +187,11 @@ func (m *MemoryLimits) expire(now time.Time) {
 	for k, w := range m.windows {
 		if !now.Before(w.ends) {
 			delete(m.windows, k)
+		}
+	}
+	for k, f := range m.failures {
+		if !now.Before(f.forgets) {
+			delete(m.failures, k)
 		}
 	}
 	for k, r := range m.seen {

@@ -64,10 +64,21 @@ type Store interface {
 	PutAccount(ctx context.Context, a *Account) error
 	Account(ctx context.Context, login string) (*Account, error)
 	Accounts(ctx context.Context) ([]*Account, error)
-	// PutToken stores a bearer token by its hash; TokenAccount returns its account if the token
-	// exists and has not expired at now (an expired token is ENotFound, like an unknown one).
+	// PutToken stores a bearer token by its hash; TokenAccount returns its account and the token
+	// if the token exists and has not expired at now (an expired token is ENotFound, like an
+	// unknown one).
 	PutToken(ctx context.Context, t Token) error
-	TokenAccount(ctx context.Context, hash string, now time.Time) (*Account, error)
+	TokenAccount(ctx context.Context, hash string, now time.Time) (*Account, *Token, error)
+	// Tokens returns every token that has not expired at now, with its hash, in any order.
+	Tokens(ctx context.Context, now time.Time) ([]*Token, error)
+	// TouchToken records a use of the token: its LastUsedAt becomes usedAt and its ExpiresAt
+	// expiresAt. A token that no longer exists (revoked) or has expired at usedAt is ENotFound and
+	// stays as it is: a touch never brings a token back.
+	TouchToken(ctx context.Context, hash string, usedAt, expiresAt time.Time) error
+	// DeleteToken removes a token (ENotFound if there is none with the hash); DeleteAccountTokens
+	// removes every token of an account and returns how many there were.
+	DeleteToken(ctx context.Context, hash string) error
+	DeleteAccountTokens(ctx context.Context, login string) (int, error)
 	// PutAPIKey stores (or replaces) an Open311 api key by its hash; APIKey finds it; APIKeys
 	// returns every key with its hash, in any order.
 	PutAPIKey(ctx context.Context, k APIKey) error
@@ -180,7 +191,12 @@ type Token struct {
 	Hash      string
 	Login     string
 	CreatedAt time.Time
+	// ExpiresAt is when the token stops working unless it is used before: each use moves it
+	// forward (TokenIdle), never past CreatedAt + TokenMaxLifetime.
 	ExpiresAt time.Time
+	// LastUsedAt is the last use recorded (zero: never). Uses are recorded at most every
+	// TokenTouchInterval, so it may be that much behind.
+	LastUsedAt time.Time
 }
 
 // APIKey is an Open311 client's key, kept only as a hash.

@@ -39,6 +39,9 @@ func (s *Service) Validate(cmp *Complaint) error {
 	if cmp.Nature == "" {
 		cmp.Nature = "complaint"
 	}
+	if err := validateComplaintFields(cmp); err != nil {
+		return err
+	}
 	if _, ok := s.nature(cmp.Nature); !ok {
 		return FieldError("nature", "未知的诉求性质 %q (unknown nature)", cmp.Nature)
 	}

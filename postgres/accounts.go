@@ -83,11 +83,94 @@ func (s *Store) Accounts(ctx context.Context) ([]*dispatcher.Account, error) {
 }
 
 // TokenAccount returns the account of a token that exists and has not expired at now (now is
-// before its ExpiresAt); ENotFound otherwise, expired or not.
-func (s *Store) TokenAccount(ctx context.Context, hash string, now time.Time) (*dispatcher.Account, error) {
-	return s.oneAccount(ctx, "SELECT "+accountColumns+
-		" FROM tokens t JOIN accounts a ON a.login = t.login WHERE t.hash = $1 AND t.expires_at > $2",
-		[]any{hash, now}, notFound("no such token, or it has expired"))
+// before its ExpiresAt), and the token; ENotFound otherwise, expired or not.
+func (s *Store) TokenAccount(ctx context.Context, hash string, now time.Time) (*dispatcher.Account, *dispatcher.Token, error) {
+	var a dispatcher.Account
+	var t dispatcher.Token
+	err := s.query(ctx, "the token could not be read", func(ctx context.Context, q querier) error {
+		var body string
+		var used *time.Time
+		err := q.QueryRow(ctx, "SELECT "+accountColumns+", "+tokenColumns+
+			" FROM tokens t JOIN accounts a ON a.login = t.login WHERE t.hash = $1 AND t.expires_at > $2",
+			hash, now).Scan(&body, &a.PasswordHash, &t.Hash, &t.Login, &t.CreatedAt, &t.ExpiresAt, &used)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return notFound("no such token, or it has expired")
+		}
+		if err != nil {
+			return err
+		}
+		setTokenTimes(&t, used)
+		return decode(body, &a)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return &a, &t, nil
+}
+
+const tokenColumns = "t.hash, t.login, t.created_at, t.expires_at, t.last_used_at"
+
+// Tokens returns every token that has not expired at now, ordered by hash.
+func (s *Store) Tokens(ctx context.Context, now time.Time) ([]*dispatcher.Token, error) {
+	out := []*dispatcher.Token{}
+	err := s.query(ctx, "the tokens could not be read", func(ctx context.Context, q querier) error {
+		rows, err := q.Query(ctx, "SELECT "+tokenColumns+" FROM tokens t WHERE t.expires_at > $1 ORDER BY t.hash", now)
+		if err != nil {
+			return err
+		}
+		var t dispatcher.Token
+		var used *time.Time
+		_, err = pgx.ForEachRow(rows, []any{&t.Hash, &t.Login, &t.CreatedAt, &t.ExpiresAt, &used}, func() error {
+			cp := t
+			setTokenTimes(&cp, used)
+			out = append(out, &cp)
+			return nil
+		})
+		return err
+	})
+	return out, err
+}
+
+// setTokenTimes puts a token's times in UTC and its last use, if any.
+func setTokenTimes(t *dispatcher.Token, used *time.Time) {
+	t.CreatedAt, t.ExpiresAt, t.LastUsedAt = t.CreatedAt.UTC(), t.ExpiresAt.UTC(), time.Time{}
+	if used != nil {
+		t.LastUsedAt = used.UTC()
+	}
+}
+
+// TouchToken records a use of a token that still exists and has not expired at usedAt.
+func (s *Store) TouchToken(ctx context.Context, hash string, usedAt, expiresAt time.Time) error {
+	return s.query(ctx, "the token could not be saved", func(ctx context.Context, q querier) error {
+		tag, err := q.Exec(ctx, "UPDATE tokens SET last_used_at = $1, expires_at = $2 WHERE hash = $3 AND expires_at > $1",
+			usedAt, expiresAt, hash)
+		if err == nil && tag.RowsAffected() == 0 {
+			return notFound("no such token, or it has expired")
+		}
+		return err
+	})
+}
+
+// DeleteToken removes a token.
+func (s *Store) DeleteToken(ctx context.Context, hash string) error {
+	return s.query(ctx, "the token could not be revoked", func(ctx context.Context, q querier) error {
+		tag, err := q.Exec(ctx, "DELETE FROM tokens WHERE hash = $1", hash)
+		if err == nil && tag.RowsAffected() == 0 {
+			return notFound("no such token")
+		}
+		return err
+	})
+}
+
+// DeleteAccountTokens removes every token of an account.
+func (s *Store) DeleteAccountTokens(ctx context.Context, login string) (int, error) {
+	var n int
+	err := s.query(ctx, "the tokens could not be revoked", func(ctx context.Context, q querier) error {
+		tag, err := q.Exec(ctx, "DELETE FROM tokens WHERE login = $1", login)
+		n = int(tag.RowsAffected())
+		return err
+	})
+	return n, err
 }
 
 func (s *Store) oneAccount(ctx context.Context, sql string, args []any, missing error) (*dispatcher.Account, error) {
@@ -127,11 +210,15 @@ func queryAccounts(ctx context.Context, q querier, sql string, args ...any) ([]*
 // PutToken stores a bearer token; ENotFound if its account does not exist.
 func (s *Store) PutToken(ctx context.Context, t dispatcher.Token) error {
 	return s.query(ctx, "the token could not be saved", func(ctx context.Context, q querier) error {
-		_, err := q.Exec(ctx, `INSERT INTO tokens (hash, login, created_at, expires_at)
-			VALUES ($1, $2, $3, $4)
+		var used *time.Time
+		if !t.LastUsedAt.IsZero() {
+			used = &t.LastUsedAt
+		}
+		_, err := q.Exec(ctx, `INSERT INTO tokens (hash, login, created_at, expires_at, last_used_at)
+			VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (hash) DO UPDATE SET login = excluded.login, created_at = excluded.created_at,
-				expires_at = excluded.expires_at`,
-			t.Hash, t.Login, t.CreatedAt, t.ExpiresAt)
+				expires_at = excluded.expires_at, last_used_at = excluded.last_used_at`,
+			t.Hash, t.Login, t.CreatedAt, t.ExpiresAt, used)
 		if pgCode(err) == "23503" { // foreign key: no such account
 			return notFound("no account %s", t.Login)
 		}

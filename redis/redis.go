@@ -1,5 +1,6 @@
 // Package redis connects hub instances through Redis: the wake-up bus between them
-// (dispatcher.Bus) and the shared request limits (dispatcher.Limiter, dispatcher.Deduper).
+// (dispatcher.Bus) and the shared request limits (dispatcher.Limiter, dispatcher.Backoff,
+// dispatcher.Deduper).
 //
 // PostgreSQL stays the system of record. Redis only rings the doorbell ("events up to id n
 // exist") and keeps short-lived counters, so every method is built to degrade, never to stall a
@@ -11,8 +12,9 @@
 //   - Subscribers get a synthetic wake-up (SyntheticWakeUp) every Options.DownPollInterval
 //     (250 ms) while the subscription is broken, so that they read the store on a short poll; and
 //     one more right after the subscription is back, since events may have been written meanwhile.
-//   - Limiter.Allow fails open: it allows the request and returns an error the caller can log. A
-//     Redis outage must not lock everybody out of signing in; the limits are a brake, not a lock.
+//   - Limiter.Allow and Backoff.Attempt fail open: they allow the request and return an error the
+//     caller can log. A Redis outage must not lock everybody out of signing in; the limits are a
+//     brake, not a lock.
 //   - Deduper.Recall and Remember return an EUnavailable error.
 //
 // Allow, Recall and Remember share their round trips: the commands of concurrent callers are
@@ -24,6 +26,7 @@
 //
 //	<prefix>:events       the wake-up channel (PUBLISH / SUBSCRIBE), payload the decimal event id
 //	<prefix>:rl:<key>     a rate-limit counter (fixed window)
+//	<prefix>:bo:<key>     the failures of a back-off key (a hash: n, last)
 //	<prefix>:dd:<key>     a remembered answer of the deduper
 //
 // # The subscription

@@ -115,20 +115,98 @@ func testTokens(t *testing.T, s dispatcher.Store) {
 		ExpiresAt: base.Add(8 * time.Hour)}
 	must(t, s.PutToken(ctx, tok), "PutToken")
 
-	got, err := s.TokenAccount(ctx, tok.Hash, base.Add(time.Hour))
+	got, gotTok, err := s.TokenAccount(ctx, tok.Hash, base.Add(time.Hour))
 	must(t, err, "TokenAccount")
 	sameAccount(t, "TokenAccount", got, a)
-	_, err = s.TokenAccount(ctx, tok.Hash, base.Add(9*time.Hour))
+	sameToken(t, "TokenAccount's token", gotTok, tok)
+	_, _, err = s.TokenAccount(ctx, tok.Hash, base.Add(9*time.Hour))
 	wantCode(t, err, dispatcher.ENotFound, "TokenAccount of an expired token")
-	_, err = s.TokenAccount(ctx, "0000", base.Add(time.Hour))
+	_, _, err = s.TokenAccount(ctx, "0000", base.Add(time.Hour))
 	wantCode(t, err, dispatcher.ENotFound, "TokenAccount of an unknown token")
 
 	// The token follows its account: a replaced (here disabled) account is what it returns.
 	a.Disabled, a.Name = true, "已停用"
 	must(t, s.PutAccount(ctx, a), "PutAccount")
-	got, err = s.TokenAccount(ctx, tok.Hash, base.Add(2*time.Hour))
+	got, _, err = s.TokenAccount(ctx, tok.Hash, base.Add(2*time.Hour))
 	must(t, err, "TokenAccount after the account changed")
 	sameAccount(t, "TokenAccount after the account changed", got, a)
+}
+
+func sameToken(t *testing.T, what string, got *dispatcher.Token, want dispatcher.Token) {
+	t.Helper()
+	if got == nil || got.Hash != want.Hash || got.Login != want.Login || !got.CreatedAt.Equal(want.CreatedAt) ||
+		!got.ExpiresAt.Equal(want.ExpiresAt) || !got.LastUsedAt.Equal(want.LastUsedAt) ||
+		got.CreatedAt.Location() != time.UTC || got.ExpiresAt.Location() != time.UTC {
+		t.Errorf("%s = %+v, want %+v (times in UTC)", what, got, want)
+	}
+}
+
+// testTokenUse: a use moves a token's expiry and records its time; a touch never brings back a
+// token that expired or was deleted.
+func testTokenUse(t *testing.T, s dispatcher.Store) {
+	ctx := t.Context()
+	must(t, s.PutAccount(ctx, sampleAccount("op1", cmd, dispatcher.Operator)), "PutAccount")
+	tok := dispatcher.Token{Hash: "aa11", Login: "op1", CreatedAt: base, ExpiresAt: base.Add(time.Hour)}
+	must(t, s.PutToken(ctx, tok), "PutToken")
+
+	used := base.Add(30 * time.Minute)
+	must(t, s.TouchToken(ctx, tok.Hash, used, used.Add(time.Hour)), "TouchToken")
+	tok.LastUsedAt, tok.ExpiresAt = used, used.Add(time.Hour)
+	_, got, err := s.TokenAccount(ctx, tok.Hash, base.Add(80*time.Minute)) // past the first expiry
+	must(t, err, "TokenAccount after a use moved the expiry")
+	sameToken(t, "the token after a use", got, tok)
+
+	late := tok.ExpiresAt.Add(time.Minute)
+	wantCode(t, s.TouchToken(ctx, tok.Hash, late, late.Add(time.Hour)), dispatcher.ENotFound, "TouchToken of an expired token")
+	_, _, err = s.TokenAccount(ctx, tok.Hash, late)
+	wantCode(t, err, dispatcher.ENotFound, "TokenAccount after touching it once expired")
+	wantCode(t, s.TouchToken(ctx, "bb22", used, used.Add(time.Hour)), dispatcher.ENotFound, "TouchToken of an unknown token")
+}
+
+// testTokenRevocation: Tokens lists the live tokens; DeleteToken and DeleteAccountTokens revoke.
+func testTokenRevocation(t *testing.T, s dispatcher.Store) {
+	ctx := t.Context()
+	for _, login := range []string{"op1", "op2"} {
+		must(t, s.PutAccount(ctx, sampleAccount(login, cmd, dispatcher.Operator)), "PutAccount")
+	}
+	toks := []dispatcher.Token{
+		{Hash: "a1", Login: "op1", CreatedAt: base, ExpiresAt: base.Add(time.Hour)},
+		{Hash: "a2", Login: "op1", CreatedAt: base, ExpiresAt: base.Add(2 * time.Hour), LastUsedAt: base.Add(time.Minute)},
+		{Hash: "a3", Login: "op1", CreatedAt: base, ExpiresAt: base.Add(time.Minute)}, // expired at the listing
+		{Hash: "b1", Login: "op2", CreatedAt: base, ExpiresAt: base.Add(time.Hour)},
+	}
+	for _, tok := range toks {
+		must(t, s.PutToken(ctx, tok), "PutToken")
+	}
+	wantTokens := func(what string, want ...dispatcher.Token) {
+		t.Helper()
+		got, err := s.Tokens(ctx, base.Add(10*time.Minute))
+		must(t, err, what)
+		slices.SortFunc(got, func(a, b *dispatcher.Token) int { return strings.Compare(a.Hash, b.Hash) })
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d tokens, want %d", what, len(got), len(want))
+		}
+		for i := range want {
+			sameToken(t, what, got[i], want[i])
+		}
+	}
+	wantTokens("Tokens", toks[0], toks[1], toks[3])
+
+	must(t, s.DeleteToken(ctx, "a1"), "DeleteToken")
+	wantCode(t, s.DeleteToken(ctx, "a1"), dispatcher.ENotFound, "DeleteToken again")
+	_, _, err := s.TokenAccount(ctx, "a1", base)
+	wantCode(t, err, dispatcher.ENotFound, "TokenAccount of a deleted token")
+	wantTokens("Tokens after DeleteToken", toks[1], toks[3])
+
+	n, err := s.DeleteAccountTokens(ctx, "op1")
+	must(t, err, "DeleteAccountTokens")
+	if n != 2 { // a2, and a3 which had expired
+		t.Errorf("DeleteAccountTokens removed %d tokens, want 2", n)
+	}
+	wantTokens("Tokens after DeleteAccountTokens", toks[3])
+	if n, err := s.DeleteAccountTokens(ctx, "op1"); err != nil || n != 0 {
+		t.Errorf("DeleteAccountTokens again: %d, %v; want 0, nil", n, err)
+	}
 }
 
 func testAPIKeys(t *testing.T, s dispatcher.Store) {

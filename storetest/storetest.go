@@ -6,6 +6,7 @@
 //   - CaseEvents returns ENotFound for a case that does not exist; CaseByExternalID with an
 //     empty message id is ENotFound (an empty id never matches).
 //   - TokenAccount returns the account as it is now (replaced, even disabled): the caller judges.
+//   - Tokens leaves out the tokens that have expired; DeleteAccountTokens counts them.
 //   - Accounts, APIKeys, Tallies: the order of the rows is not checked; a tally row whose count
 //     is 0 may be returned or left out.
 //   - Times are handed to the store in UTC, truncated to the microsecond, and must come back
@@ -60,6 +61,8 @@ func Run(t *testing.T, open func(t *testing.T) dispatcher.Store) {
 		{"InitReference", testInitReference},
 		{"Accounts", testAccounts},
 		{"Tokens", testTokens},
+		{"TokenUse", testTokenUse},
+		{"TokenRevocation", testTokenRevocation},
 		{"APIKeys", testAPIKeys},
 		{"ConcurrentCreate", testConcurrentCreate},
 		{"ConcurrentFailuresStayApart", testConcurrentFailuresStayApart},

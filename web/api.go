@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -72,7 +73,7 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, a *dispatc
 }
 
 func (s *Server) handleListCases(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
-	f, err := caseFilter(r)
+	f, err := s.caseFilter(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -83,38 +84,6 @@ func (s *Server) handleListCases(w http.ResponseWriter, r *http.Request, a *disp
 		return
 	}
 	writeJSON(w, http.StatusOK, page)
-}
-
-// caseFilter reads the list query: state, open, unit, owner, category, channel, jurisdiction,
-// overdue, created_from, created_to, updated_after, order, limit, offset.
-func caseFilter(r *http.Request) (dispatcher.CaseFilter, error) {
-	q := r.URL.Query()
-	f := dispatcher.CaseFilter{Unit: q.Get("unit"), Owner: q.Get("owner"), Category: q.Get("category"),
-		Channel: q.Get("channel"), Jurisdiction: q.Get("jurisdiction"), Newest: q.Get("order") != "oldest"}
-	for _, st := range splitList(q.Get("state")) {
-		f.States = append(f.States, dispatcher.State(st))
-	}
-	var err error
-	if f.Open, err = boolParam(q.Get("open"), "open"); err != nil {
-		return f, err
-	}
-	if f.Overdue, err = boolParam(q.Get("overdue"), "overdue"); err != nil {
-		return f, err
-	}
-	if f.CreatedFrom, err = timeParam(q.Get("created_from"), "created_from"); err != nil {
-		return f, err
-	}
-	if f.CreatedTo, err = timeParam(q.Get("created_to"), "created_to"); err != nil {
-		return f, err
-	}
-	if f.UpdatedAfter, err = timeParam(q.Get("updated_after"), "updated_after"); err != nil {
-		return f, err
-	}
-	if f.Limit, err = intParam(q.Get("limit"), "limit", 0, 1000); err != nil {
-		return f, err
-	}
-	f.Offset, err = intParam(q.Get("offset"), "offset", 0, 1<<30)
-	return f, err
 }
 
 func (s *Server) handleGetCase(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
@@ -215,7 +184,8 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request, a *dispatc
 		s.writeError(w, r, err)
 		return
 	}
-	s.hub.Serve(w, r, a.Actor(), int64(since))
+	tok := requestToken(r)
+	s.hub.ServeChecked(w, r, a.Actor(), int64(since), func(ctx context.Context) error { return s.svc.CheckToken(ctx, tok) })
 }
 
 // lookupCase finds the case named in the path, by number or by numeric id.

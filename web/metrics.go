@@ -59,19 +59,32 @@ func (m *metrics) handler() http.Handler {
 }
 
 // instrument counts every request under the route pattern that served it (never the raw path,
-// which would make one series per case).
+// which would make one series per case) and its method. Every label value comes from a closed
+// set, whatever the client sends: a series lives as long as the process, so one per invented
+// method or path would grow the hub and /metrics without bound.
 func (m *metrics) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		route := r.Pattern
+		route := r.Pattern // one of the mux's patterns
 		if route == "" {
 			route = "unmatched"
 		}
-		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Inc()
-		m.latency.WithLabelValues(route, r.Method).Observe(time.Since(start).Seconds())
+		method := methodLabel(r.Method)
+		m.requests.WithLabelValues(route, method, strconv.Itoa(rec.status)).Inc()
+		m.latency.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
 	})
+}
+
+// methodLabel is the method if it is one of HTTP's own (RFC 9110), "other" otherwise.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return "other"
 }
 
 // statusRecorder remembers the status code; it passes Hijack through for websockets.

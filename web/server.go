@@ -20,8 +20,8 @@ type Config struct {
 	Logger  *slog.Logger
 	// Health reports the state of the hub's dependencies for /healthz.
 	Health func(ctx context.Context) Health
-	// Limiter throttles sign-in attempts; nil means no throttling.
-	Limiter dispatcher.Limiter
+	// Backoff throttles failed sign-ins; nil means no throttling.
+	Backoff dispatcher.Backoff
 	// CommitStats, if set, reports the store's group commit for /metrics.
 	CommitStats func() (writes, commits int64)
 	// Proxies are the reverse proxies whose X-Forwarded-* headers are believed.
@@ -34,15 +34,17 @@ type Server struct {
 	hub     *stream.Hub
 	log     *slog.Logger
 	health  func(ctx context.Context) Health
-	limiter dispatcher.Limiter
+	backoff dispatcher.Backoff
 	metrics *metrics
 	proxies proxy.Trusted
 	handler http.Handler
+
+	jurisdictions jurisdictionSet // the codes the case filter accepts
 }
 
 // New builds the server and its routes.
 func New(cfg Config) *Server {
-	s := &Server{svc: cfg.Service, hub: cfg.Hub, log: cfg.Logger, health: cfg.Health, limiter: cfg.Limiter,
+	s := &Server{svc: cfg.Service, hub: cfg.Hub, log: cfg.Logger, health: cfg.Health, backoff: cfg.Backoff,
 		proxies: cfg.Proxies}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -74,6 +76,7 @@ func (s *Server) apiRoutes() []route {
 		{"GET /metrics", s.metrics.handler()},
 		h("GET /api/v1/openapi.json", serveOpenAPI),
 		h("POST /api/v1/login", s.handleLogin),
+		h("POST /api/v1/logout", s.authed(s.handleLogout)),
 		h("GET /api/v1/me", s.authed(s.handleMe)),
 		h("GET /api/v1/reference", s.authed(s.handleReference)),
 		h("POST /api/v1/complaints", s.authed(s.handleSubmit)),
@@ -83,7 +86,7 @@ func (s *Server) apiRoutes() []route {
 		h("POST /api/v1/cases/{number}/actions", s.authed(s.handleAction)),
 		h("POST /api/v1/cases/{number}/contact", s.authed(s.handleRevealContact)),
 		h("GET /api/v1/measures", s.authed(s.handleMeasures)),
-		h("GET /api/v1/stream", s.authed(s.handleStream)),
+		h("GET /api/v1/stream", s.authedQuery(s.handleStream)),
 	}
 }
 

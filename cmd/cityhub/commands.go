@@ -62,8 +62,11 @@ func importAccounts(ctx context.Context, store dispatcher.Store, ref *dispatcher
 	}
 	for _, p := range ref.People {
 		a := &dispatcher.Account{Login: p.Login, Name: p.Name, Role: p.Role, Unit: p.Unit, Certificate: p.Certificate, PasswordHash: hash}
-		if old, err := store.Account(ctx, p.Login); err == nil && hash == "" {
-			a.PasswordHash, a.CreatedAt = old.PasswordHash, old.CreatedAt
+		if old, err := store.Account(ctx, p.Login); err == nil {
+			a.Disabled, a.CreatedAt = old.Disabled, old.CreatedAt // an import does not re-enable an account
+			if hash == "" {
+				a.PasswordHash = old.PasswordHash
+			}
 		}
 		if err := svc.PutAccount(ctx, a, ""); err != nil {
 			return 0, fmt.Errorf("account %s: %w", p.Login, err)

@@ -30,6 +30,12 @@ type Config struct {
 	PublicURL string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-* headers are believed.
 	TrustedProxies proxy.Trusted
+	// ReadTimeout bounds the reading of a request, headers and body (0: 30 s); WriteTimeout the
+	// handling of a request and the writing of its answer (0: 60 s); IdleTimeout is how long a
+	// keep-alive connection may wait for its next request (0: 60 s).
+	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// StreamCheckInterval is how often an open stream checks its token (0: 15 s).
+	StreamCheckInterval time.Duration
 }
 
 // flagSet declares the common flags with their environment defaults.

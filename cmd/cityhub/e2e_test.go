@@ -24,20 +24,33 @@ type hub struct {
 	base string
 }
 
-// startHub runs a whole hub in-process on port 0 with a temporary data directory and demo data.
+// startHub runs a whole hub in-process on port 0 with a temporary data directory and demo data,
+// on the run's store (SQLite, or PostgreSQL when CITYHUB_TEST_STORE=postgres).
 func startHub(t *testing.T) *hub {
+	t.Helper()
+	return startHubWith(t, func(*Config) {})
+}
+
+// startHubWith is startHub with its configuration changed by edit first.
+func startHubWith(t *testing.T, edit func(*Config)) *hub {
 	t.Helper()
 	dsn := ""
 	if teststore.Kind() == "postgres" {
 		dsn = teststore.DSN(t)
 	}
-	return startHubOn(t, dsn)
+	return startHubOnWith(t, dsn, edit)
 }
 
 // startHubOn runs a hub on the given store DSN ("" for SQLite in the data directory).
 func startHubOn(t *testing.T, dsn string) *hub {
 	t.Helper()
+	return startHubOnWith(t, dsn, func(*Config) {})
+}
+
+func startHubOnWith(t *testing.T, dsn string, edit func(*Config)) *hub {
+	t.Helper()
 	m := &Main{Config: Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), DB: dsn, Demo: true, DemoPassword: "secret-pw"}}
+	edit(&m.Config)
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,9 @@
 //	cityhub apikey list   [--data DIR] [--db DSN]
 //	cityhub apikey disable|enable [--data DIR] [--db DSN] ID
 //	cityhub token create  [--data DIR] [--db DSN] --login LOGIN
+//	cityhub token list    [--data DIR] [--db DSN] [--login LOGIN]
+//	cityhub token revoke  [--data DIR] [--db DSN] ID | --login LOGIN
+//	cityhub account list|create|passwd|disable|enable ...
 //	cityhub audit verify  [--data DIR] [--db DSN]
 //	cityhub migrate --from DSN --to DSN
 //
@@ -52,6 +55,13 @@ const usage = `usage:
   cityhub apikey list [--data DIR] [--db DSN]
   cityhub apikey disable|enable [--data DIR] [--db DSN] ID
   cityhub token create [--data DIR] [--db DSN] --login LOGIN
+  cityhub token list [--data DIR] [--db DSN] [--login LOGIN]
+  cityhub token revoke [--data DIR] [--db DSN] ID | --login LOGIN
+  cityhub account list [--data DIR] [--db DSN]
+  cityhub account create [--data DIR] [--db DSN] --login LOGIN --name NAME --role ROLE --unit UNIT
+                         [--cert-number N --cert-valid-until YYYY-MM-DD [--cert-scope S]] [--generate]
+  cityhub account passwd [--data DIR] [--db DSN] --login LOGIN [--generate]
+  cityhub account disable|enable [--data DIR] [--db DSN] LOGIN
   cityhub audit verify [--data DIR] [--db DSN]
   cityhub migrate --from DSN --to DSN`
 
@@ -70,7 +80,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "apikey":
 		return runSub(ctx, args, apiKeyCommands, stdout)
 	case "token":
-		return runSub(ctx, args, map[string]subcommand{"create": runToken}, stdout)
+		return runSub(ctx, args, tokenCommands, stdout)
+	case "account":
+		return runSub(ctx, args, accountCommands, stdout)
 	case "audit":
 		return runSub(ctx, args, map[string]subcommand{"verify": runAudit}, stdout)
 	case "migrate":

@@ -10,25 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"cityhub/internal/teststore"
 	"cityhub/web/proxy"
 )
-
-// startHubWith runs a hub like startHub, with the configuration changed by edit first.
-func startHubWith(t *testing.T, edit func(c *Config)) *hub {
-	t.Helper()
-	dsn := ""
-	if teststore.Kind() == "postgres" {
-		dsn = teststore.DSN(t)
-	}
-	m := &Main{Config: Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), DB: dsn, Demo: true, DemoPassword: "secret-pw"}}
-	edit(&m.Config)
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	return &hub{t: t, m: m, base: "http://" + m.Addr()}
-}
 
 // get fetches an absolute URL with extra headers and returns the status and body.
 func get(t *testing.T, u string, header http.Header) (int, string) {

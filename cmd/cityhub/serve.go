@@ -146,7 +146,7 @@ func (m *Main) start() error {
 	m.ln = ln
 	bg, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
-	m.hub = stream.NewHub(m.store, m.svc.Bus(), stream.Options{Logger: m.Log})
+	m.hub = stream.NewHub(m.store, m.svc.Bus(), stream.Options{Logger: m.Log, CheckInterval: m.Config.StreamCheckInterval})
 	m.goRun(func() { m.hub.Run(bg) })
 	m.goRun(func() { m.svc.RunScheduler(bg, time.Second) })
 	m.goRun(func() { m.watchReference(bg) })
@@ -155,11 +155,11 @@ func (m *Main) start() error {
 		commitStats = st.CommitStats
 	}
 	server := web.New(web.Config{Service: m.svc, Hub: m.hub, Logger: m.Log, Health: m.health,
-		Limiter: m.shared.limits, CommitStats: commitStats, Proxies: m.Config.TrustedProxies,
+		Backoff: m.shared.backoff, CommitStats: commitStats, Proxies: m.Config.TrustedProxies,
 		Open311: open311.NewHandler(m.svc, open311.Options{PublicURL: m.Config.PublicURL,
 			Proxies: m.Config.TrustedProxies, Logger: m.Log, Limiter: m.shared.limits,
 			PostsPerMinute: m.Config.Open311Rate})})
-	m.srv = &http.Server{Handler: server.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	m.srv = m.httpServer(server.Handler())
 	m.goRun(func() {
 		if err := m.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.Log.Error("http server", "err", err)
@@ -168,6 +168,30 @@ func (m *Main) start() error {
 	m.Log.Info("cityhub serving", "addr", ln.Addr().String(), "district", m.svc.Reference().District)
 	m.startDebug()
 	return nil
+}
+
+// The HTTP server's timeouts: a client that sends its request slowly, does not read the answer,
+// or keeps a connection open without using it holds a connection and a goroutine; past these it
+// is cut off. A JSON body is at most 64 KB and an Open311 form less: 30 s for the whole request
+// is a slow mobile link's worth. The websocket stream lives for hours: it clears the deadlines
+// these leave on the connection when it takes it over, and sets its own for each read and write.
+const (
+	readHeaderTimeout   = 10 * time.Second
+	defaultReadTimeout  = 30 * time.Second
+	defaultWriteTimeout = 60 * time.Second
+	defaultIdleTimeout  = 60 * time.Second
+)
+
+func (m *Main) httpServer(h http.Handler) *http.Server {
+	or := func(d, def time.Duration) time.Duration {
+		if d <= 0 {
+			return def
+		}
+		return d
+	}
+	read := or(m.Config.ReadTimeout, defaultReadTimeout)
+	return &http.Server{Handler: h, ReadHeaderTimeout: min(readHeaderTimeout, read), ReadTimeout: read,
+		WriteTimeout: or(m.Config.WriteTimeout, defaultWriteTimeout), IdleTimeout: or(m.Config.IdleTimeout, defaultIdleTimeout)}
 }
 
 func (m *Main) goRun(fn func()) {
@@ -239,8 +263,12 @@ func (m *Main) loadDemo(ctx context.Context) error {
 		return err
 	}
 	created, err := m.store.InitReference(ctx, ref)
-	if err != nil || !created {
+	if err != nil {
 		return err
+	}
+	if !created {
+		m.demoLoadedBefore()
+		return nil
 	}
 	password, generated := m.Config.DemoPassword, false
 	if password == "" {
@@ -256,6 +284,31 @@ func (m *Main) loadDemo(ctx context.Context) error {
 		fmt.Fprintf(m.Out, "demo data loaded: %d accounts; password from CITYHUB_DEMO_PASSWORD\n", n)
 	}
 	return nil
+}
+
+// demoLoadedBefore says, when --demo finds the demo data already loaded, that nothing was loaded
+// and that a password given in CITYHUB_DEMO_PASSWORD was not applied: the demo password is set
+// once, when the data is first loaded, and changed afterwards by `cityhub account passwd`.
+func (m *Main) demoLoadedBefore() {
+	const how = "cityhub account passwd --login LOGIN"
+	if m.Config.DemoPassword != "" {
+		m.Log.Warn("demo data was already loaded: CITYHUB_DEMO_PASSWORD was NOT applied; the accounts keep their passwords "+
+			"(演示数据已加载，CITYHUB_DEMO_PASSWORD 未生效); change one with `"+how+"`", "data", m.storeName())
+		return
+	}
+	m.Log.Info("demo data was already loaded: the accounts keep the password printed when it was first loaded; "+
+		"change one with `"+how+"`", "data", m.storeName())
+}
+
+// storeName names the store in messages, without a password.
+func (m *Main) storeName() string {
+	if m.Config.isPostgres() {
+		return redact(m.Config.DB)
+	}
+	if p, err := m.Config.sqlitePath(); err == nil {
+		return p
+	}
+	return m.Config.DataDir
 }
 
 func runServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {

@@ -25,10 +25,12 @@ func openStore(ctx context.Context, cfg Config) (dispatcher.Store, error) {
 }
 
 // sharedParts are what instances share through Redis when it is configured: the doorbell, the
-// rate limits and the de-duplication windows; otherwise in-process equivalents.
+// rate limits, the sign-in back-off and the de-duplication windows; otherwise in-process
+// equivalents.
 type sharedParts struct {
 	bus     dispatcher.Bus
 	limits  dispatcher.Limiter
+	backoff dispatcher.Backoff
 	dedup   dispatcher.Deduper
 	health  func(ctx context.Context) error // nil when nothing can fail
 	closeFn func() error
@@ -37,13 +39,14 @@ type sharedParts struct {
 func openShared(ctx context.Context, cfg Config, log *slog.Logger) (*sharedParts, error) {
 	if cfg.Redis == "" {
 		mem := dispatcher.NewMemoryLimits(nil)
-		return &sharedParts{bus: dispatcher.NewLocalBus(), limits: mem, dedup: mem, closeFn: func() error { return nil }}, nil
+		return &sharedParts{bus: dispatcher.NewLocalBus(), limits: mem, backoff: mem, dedup: mem,
+			closeFn: func() error { return nil }}, nil
 	}
 	c, err := redis.Open(ctx, cfg.Redis, cfg.RedisPrefix, log)
 	if err != nil {
 		return nil, fmt.Errorf("redis: %w", err)
 	}
-	return &sharedParts{bus: c, limits: c, dedup: c, health: c.Ping, closeFn: c.Close}, nil
+	return &sharedParts{bus: c, limits: c, backoff: c, dedup: c, health: c.Ping, closeFn: c.Close}, nil
 }
 
 // newService builds the router and the service on a store that holds reference data.

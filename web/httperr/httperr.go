@@ -25,6 +25,8 @@ func Status(err error) int {
 		return http.StatusConflict
 	case dispatcher.ETooMany:
 		return http.StatusTooManyRequests
+	case dispatcher.ETooLarge:
+		return http.StatusRequestEntityTooLarge
 	case dispatcher.EUnavailable:
 		return http.StatusServiceUnavailable
 	}

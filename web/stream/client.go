@@ -40,6 +40,8 @@ type client struct {
 
 	readerDone chan struct{} // closed when the reader goroutine ends (the console is gone)
 
+	check func(context.Context) error // may the stream go on? (nil: always)
+
 	lastSent int64 // the id of the last event written; owned by the writer
 }
 
@@ -92,6 +94,7 @@ const (
 	gone             // the connection is broken or the console left: just close it
 	shutdown         // the hub is closing
 	slow             // the live queue overflowed
+	refused          // the check says the stream may not go on
 )
 
 // write is the stream's writer: the backlog, the stream.live mark, then live events.
@@ -100,6 +103,16 @@ func (c *client) write(ctx context.Context, since int64) {
 	ping := time.NewTicker(h.opts.PingInterval)
 	defer ping.Stop()
 	c.lastSent = since
+	var checks <-chan time.Time
+	if c.check != nil {
+		t := time.NewTicker(h.opts.CheckInterval)
+		defer t.Stop()
+		checks = t.C
+	}
+	if last, ok := c.withinLog(ctx, since); !ok {
+		c.closeWith(CloseBeyondEnd, fmt.Sprintf("since=%d is beyond the last event %d: reload, then resume with since=%d", since, last, last))
+		return
+	}
 
 	// Backlog. pos is how far the store has been read, lastSent how far the console has been sent.
 	pos := since
@@ -107,7 +120,7 @@ func (c *client) write(ctx context.Context, since int64) {
 		for {
 			evs, err := h.store.EventsAfter(ctx, pos, h.opts.PageSize)
 			if err != nil {
-				if o := c.interrupted(ping); o != goOn {
+				if o := c.interrupted(ctx, ping, checks); o != goOn {
 					c.finish(o)
 					return
 				}
@@ -116,7 +129,7 @@ func (c *client) write(ctx context.Context, since int64) {
 				return
 			}
 			for _, ev := range evs {
-				if o := c.interrupted(ping); o != goOn {
+				if o := c.interrupted(ctx, ping, checks); o != goOn {
 					c.finish(o)
 					return
 				}
@@ -175,6 +188,11 @@ func (c *client) write(ctx context.Context, since int64) {
 			if !c.ping() {
 				return
 			}
+		case <-checks:
+			if !c.allowed(ctx) {
+				c.finish(refused)
+				return
+			}
 		case <-c.dropped:
 		case <-h.closing:
 			c.finish(shutdown)
@@ -185,8 +203,9 @@ func (c *client) write(ctx context.Context, since int64) {
 	}
 }
 
-// interrupted checks, without waiting, whether the backlog must stop, and pings when it is time.
-func (c *client) interrupted(ping *time.Ticker) outcome {
+// interrupted checks, without waiting, whether the backlog must stop, and pings and runs the
+// check when it is time.
+func (c *client) interrupted(ctx context.Context, ping *time.Ticker, checks <-chan time.Time) outcome {
 	select {
 	case <-c.hub.closing:
 		return shutdown
@@ -196,9 +215,45 @@ func (c *client) interrupted(ping *time.Ticker) outcome {
 		if !c.ping() {
 			return gone
 		}
+	case <-checks:
+		if !c.allowed(ctx) {
+			return refused
+		}
 	default:
 	}
 	return goOn
+}
+
+// allowed runs the stream's check: only an EUnauthorized answer ends the stream.
+func (c *client) allowed(ctx context.Context) bool {
+	err := c.check(ctx)
+	if err != nil && dispatcher.ErrorCode(err) != dispatcher.EUnauthorized {
+		c.hub.log.Debug("stream: the check failed; going on", "login", c.actor.Login, "err", err)
+		return true
+	}
+	return err == nil
+}
+
+// withinLog reports whether since is within the log (at most its last event id, which it also
+// returns), giving the log HorizonGrace to reach it. When the store cannot say, it assumes so:
+// reading the backlog will fail in its own way.
+func (c *client) withinLog(ctx context.Context, since int64) (int64, bool) {
+	if since <= c.hub.known.Load() { // the common case costs no query
+		return since, true
+	}
+	last, err := c.hub.store.LastEventID(ctx)
+	if err != nil || since <= last {
+		return last, true
+	}
+	t := time.NewTimer(c.hub.opts.HorizonGrace)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return last, true
+	case <-t.C:
+	}
+	last, err = c.hub.store.LastEventID(ctx)
+	return last, err != nil || since <= last
 }
 
 func (c *client) finish(o outcome) {
@@ -208,6 +263,8 @@ func (c *client) finish(o outcome) {
 	case slow:
 		c.hub.log.Info("stream: slow consumer dropped", "login", c.actor.Login, "since", c.lastSent)
 		c.closeWith(CloseSlowConsumer, fmt.Sprintf("slow consumer: reconnect with since=%d", c.lastSent))
+	case refused:
+		c.closeWith(CloseUnauthorized, "sign in again: the token was revoked or has expired")
 	}
 }
 

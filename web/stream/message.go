@@ -17,10 +17,16 @@ const (
 	// CloseTryAgainLater (1013): the store failed while the backlog was being read. The reason
 	// reads "store unavailable: reconnect with since=<last id sent>".
 	CloseTryAgainLater = 1013
-	// CloseUnauthorized (4001): reserved for the caller of Serve (for example a token that expired
-	// or was revoked); the hub itself never sends it. Consoles should sign in again rather than
-	// reconnect.
+	// CloseUnauthorized (4001): the check of a stream opened with ServeChecked refused it (a token
+	// that was revoked or has expired, an account disabled). The reason reads "sign in again: ...".
+	// Consoles sign in again before they reconnect.
 	CloseUnauthorized = 4001
+	// CloseBeyondEnd (4004): the stream was asked to resume after an id beyond the last event of
+	// the log, so it would never send anything: the console's ids come from another log (a store
+	// restored from a backup, another district). The reason reads "since=<N> is beyond the last
+	// event <M>: reload, then resume with since=<M>". The console reloads what it shows from the
+	// API before it reconnects.
+	CloseBeyondEnd = 4004
 	// CloseSlowConsumer (4008): the console did not read fast enough and its queue overflowed. The
 	// reason reads "slow consumer: reconnect with since=<last id sent>". Nothing more is flushed
 	// to the console after the overflow.

@@ -22,9 +22,10 @@
 // id equal to the last event id sent, never a new id.
 //
 // When the hub ends a stream it sends a close frame with one of the Close* codes; the console then
-// reconnects with since = the id of the last message it received (after CloseUnauthorized, which
-// only the caller of Serve uses, it signs in again first). Nothing is expected
-// from the console except pongs (and its own pings, which are answered).
+// reconnects with since = the id of the last message it received (after CloseUnauthorized, sent
+// when the check of ServeChecked refuses the stream, it signs in again first; after CloseBeyondEnd
+// it reloads). Nothing is expected from the console except pongs (and its own pings, which are
+// answered).
 //
 // # Delivery
 //
@@ -76,6 +77,13 @@ type Options struct {
 	Logger *slog.Logger
 	// CheckOrigin decides whether a websocket upgrade request is accepted (default SameOrigin).
 	CheckOrigin func(r *http.Request) bool
+	// CheckInterval is how often a stream opened with ServeChecked runs its check (default 15 s):
+	// a stream whose token is revoked or expires is closed within about this time.
+	CheckInterval time.Duration
+	// HorizonGrace is how long a stream asked to resume beyond the end of the log waits for the
+	// end to move before it is told so (default 1 s): an event whose transaction committed a
+	// moment ago may not be readable in id order yet.
+	HorizonGrace time.Duration
 }
 
 func (o *Options) defaults() {
@@ -102,6 +110,12 @@ func (o *Options) defaults() {
 	}
 	if o.CheckOrigin == nil {
 		o.CheckOrigin = SameOrigin
+	}
+	if o.CheckInterval <= 0 {
+		o.CheckInterval = 15 * time.Second
+	}
+	if o.HorizonGrace <= 0 {
+		o.HorizonGrace = time.Second
 	}
 }
 
@@ -143,6 +157,8 @@ type Hub struct {
 	streams sync.WaitGroup // Serve calls past the closed check
 
 	open atomic.Int64
+	// known is the cursor as other goroutines may read it: an id the log is known to reach.
+	known atomic.Int64
 
 	// Owned by Run.
 	cursor   int64
@@ -207,7 +223,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	for {
 		id, err := h.store.LastEventID(ctx)
 		if err == nil {
-			h.cursor = id
+			h.setCursor(id)
 			break
 		}
 		if ctx.Err() != nil {
@@ -284,7 +300,7 @@ func (h *Hub) pump(ctx context.Context) {
 			if ev.ID <= h.cursor {
 				continue
 			}
-			h.cursor = ev.ID
+			h.setCursor(ev.ID)
 			var m queued
 			for _, c := range h.snap {
 				if c.sent(ev.ID) || !dispatcher.CanSeeEvent(c.actor, ev) {
@@ -322,8 +338,14 @@ func (h *Hub) skipWhileIdle(ctx context.Context) bool {
 	if err != nil || h.registered() > 0 {
 		return false
 	}
-	h.cursor = max(h.cursor, last)
+	h.setCursor(max(h.cursor, last))
 	return true
+}
+
+// setCursor moves the hub's cursor (on Run's goroutine only).
+func (h *Hub) setCursor(id int64) {
+	h.cursor = id
+	h.known.Store(id)
 }
 
 // registered is the number of streams registered to be offered events.
@@ -384,8 +406,17 @@ func (h *Hub) unregister(c *client) {
 // id > since that the actor may see, then the live ones; it returns when the stream ends. The
 // caller has authenticated the actor. Before Run has started, Serve waits for it (or for the request
 // to be cancelled); once the hub is closed it answers 503. A failed upgrade has been answered by
-// the upgrader.
+// the upgrader. A since beyond the end of the log ends the stream with CloseBeyondEnd.
 func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, actor dispatcher.Actor, since int64) {
+	h.ServeChecked(w, r, actor, since, nil)
+}
+
+// ServeChecked is Serve for a stream whose right to go on is checked every CheckInterval: when
+// check returns an EUnauthorized error (a token revoked or expired, an account disabled) the
+// stream is closed with CloseUnauthorized. Other errors (the store is down) are logged and the
+// stream goes on. check may be nil.
+func (h *Hub) ServeChecked(w http.ResponseWriter, r *http.Request, actor dispatcher.Actor, since int64,
+	check func(context.Context) error) {
 	select {
 	case <-h.ready:
 	case <-h.closing:
@@ -403,6 +434,10 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, actor dispatcher.Act
 		h.log.Debug("stream: upgrade failed", "login", actor.Login, "err", err)
 		return
 	}
+	// The HTTP server's read and write timeouts leave deadlines on the connection: a stream lives
+	// longer than any request, and sets its own deadlines for each read and write. (gorilla's
+	// Upgrade clears them too; this does not depend on it.)
+	_ = conn.NetConn().SetDeadline(time.Time{})
 	h.open.Add(1)
 	defer h.open.Add(-1)
 	if since < 0 {
@@ -417,6 +452,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, actor dispatcher.Act
 		catchingUp: true,
 		dropped:    make(chan struct{}),
 		readerDone: make(chan struct{}),
+		check:      check,
 	}
 	ctx, cancel := context.WithCancel(h.baseCtx)
 	defer cancel()

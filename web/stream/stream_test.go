@@ -140,6 +140,7 @@ type harness struct {
 	dialer  websocket.Dialer
 	runErr  chan error
 	stopRun context.CancelFunc
+	check   func(context.Context) error // the streams' check (ServeChecked); nil: none
 }
 
 // smallBuffers makes the kernel buffer little on both ends of a connection, so a console that
@@ -170,6 +171,10 @@ func newHarness(t testing.TB, opts Options, small bool) *harness {
 			return
 		}
 		since, _ := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
+		if h.check != nil {
+			h.hub.ServeChecked(w, r, actor, since, h.check)
+			return
+		}
 		h.hub.Serve(w, r, actor, since)
 	}))
 	if small {
