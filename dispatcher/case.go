@@ -175,6 +175,10 @@ type Case struct {
 	Version      int64             `json:"version"` // number of events; the seq of the last one
 	LastHash     string            `json:"last_hash"`
 	NextDue      *time.Time        `json:"next_due,omitempty"` // earliest pending warning or overdue mark
+	// Seal keys the digest of the case that each write records in its last event (CaseDigest). It
+	// is kept in a column of its own and never served: without it, someone who sees every other
+	// field could try each possible phone number against the digest.
+	Seal []byte `json:"-"`
 }
 
 // ExtensionRequest is a pending request for more time.
@@ -221,8 +225,14 @@ type Event struct {
 	Data     json.RawMessage `json:"data,omitempty"`
 	PrevHash string          `json:"prev_hash"`
 	Hash     string          `json:"hash"`
-	Summary  CaseSummary     `json:"case"` // the case after this event; not part of the hash
-	Visible  []string        `json:"-"`    // units whose members may see this event
+	Summary  CaseSummary     `json:"case"` // the case after this event's write (hashed from HashV2 on, but its Number)
+	Visible  []string        `json:"-"`    // units whose members may see this event (hashed from HashV2 on)
+	// HashVersion says which formula Hash follows (hash.go): 0 for the first, HashV2 for the one
+	// that also covers the summary, the visible units and, on the last event of a write, the
+	// case's digest and the write's measure deltas.
+	HashVersion int          `json:"v,omitempty"`
+	CaseDigest  string       `json:"case_digest,omitempty"` // last event of a write: CaseDigest of the case it left
+	Tallies     []TallyDelta `json:"tallies,omitempty"`     // last event of a write: its measure deltas
 }
 
 // CaseSummary is the part of a case that consoles show in lists, carried on every event.
