@@ -6,10 +6,12 @@
 //	cityhub apikey list   [--data DIR] [--db DSN]
 //	cityhub apikey disable|enable [--data DIR] [--db DSN] ID
 //	cityhub token create  [--data DIR] [--db DSN] --login LOGIN
-//	cityhub audit verify  [--data DIR] [--db DSN]
+//	cityhub audit verify  [--data DIR] [--db DSN] [--since-checkpoint FILE] [--audit-pubkey VKEY]
+//	cityhub audit checkpoint [--data DIR] [--db DSN] [--audit-key FILE]
+//	cityhub audit keygen  [--data DIR] [--audit-key FILE] [--origin NAME]
 //	cityhub migrate --from DSN --to DSN
 //
-// Flags fall back to CITYHUB_ADDR, CITYHUB_DATA, CITYHUB_DB and CITYHUB_REDIS.
+// Flags fall back to CITYHUB_ADDR, CITYHUB_DATA, CITYHUB_DB, CITYHUB_REDIS and CITYHUB_AUDIT_KEY.
 package main
 
 import (
@@ -51,7 +53,9 @@ const usage = `usage:
   cityhub apikey list [--data DIR] [--db DSN]
   cityhub apikey disable|enable [--data DIR] [--db DSN] ID
   cityhub token create [--data DIR] [--db DSN] --login LOGIN
-  cityhub audit verify [--data DIR] [--db DSN]
+  cityhub audit verify [--data DIR] [--db DSN] [--since-checkpoint FILE] [--audit-pubkey VKEY] [--audit-key FILE]
+  cityhub audit checkpoint [--data DIR] [--db DSN] [--audit-key FILE]
+  cityhub audit keygen [--data DIR] [--audit-key FILE] [--origin NAME]
   cityhub migrate --from DSN --to DSN`
 
 // run dispatches a subcommand; stdout carries only what the command is asked to print.
@@ -71,7 +75,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "token":
 		return runSub(ctx, args, map[string]subcommand{"create": runToken}, stdout)
 	case "audit":
-		return runSub(ctx, args, map[string]subcommand{"verify": runAudit}, stdout)
+		return runSub(ctx, args, auditCommands, stdout)
 	case "migrate":
 		return runMigrate(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
