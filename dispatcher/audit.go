@@ -131,12 +131,13 @@ func Audit(ctx context.Context, store Store, opts AuditOptions) (*AuditReport, e
 	}
 	err = src.ReadForAudit(ctx, func(rd AuditReader) error {
 		a.rd = rd
-		for _, step := range []func() error{a.cases, a.strays, a.measures} {
+		log := func() error { return a.logAndCheckpoints(published, opts.VerifierKey) }
+		for _, step := range []func() error{a.cases, a.strays, log, a.measures} {
 			if err := step(); err != nil {
 				return err
 			}
 		}
-		return a.logAndCheckpoints(published, opts.VerifierKey)
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -43,7 +43,7 @@ func AuditVerifierKey(skey string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("audit key: %w", err)
 	}
-	parts := strings.Split(skey, "+")
+	parts := strings.SplitN(skey, "+", 5) // PRIVATE+KEY+name+hash+key (base64, which may hold a +)
 	key, err := base64.StdEncoding.DecodeString(parts[len(parts)-1])
 	if err != nil || len(key) != 1+ed25519.SeedSize {
 		return "", errors.New("audit key: not an Ed25519 signing key")

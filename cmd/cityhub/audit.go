@@ -140,7 +140,7 @@ func runAuditVerify(ctx context.Context, args []string, stdout io.Writer) error 
 	printReport(stdout, rep, time.Since(start))
 	if !rep.OK() {
 		n := len(rep.Findings) + rep.Omitted
-		return fmt.Errorf("audit failed: %d findings; the first: %s", n, rep.Findings[0])
+		return fmt.Errorf("audit failed: %s; the first: %s", plural(n, "finding"), rep.Findings[0])
 	}
 	return nil
 }
@@ -176,19 +176,22 @@ func auditOptions(cfg Config, keyFlag, since, pubkey string) (dispatcher.AuditOp
 }
 
 func printReport(w io.Writer, r *dispatcher.AuditReport, took time.Duration) {
-	fmt.Fprintf(w, "audit of %d cases and %d events in %s\n", r.Cases, r.Events, took.Round(time.Millisecond))
+	fmt.Fprintf(w, "audit of %s and %s in %s\n", plural(r.Cases, "case"), plural(r.Events, "event"), took.Round(time.Millisecond))
 	if r.LegacyEvents > 0 {
-		fmt.Fprintf(w, "  %d events (%d cases' last writes) predate hash version 2: their hashes do not cover the case summary, the visible units, the case's fields or the measures\n",
-			r.LegacyEvents, r.LegacyCases)
+		fmt.Fprintf(w, "  %s (the last write of %s) predate hash version 2: their hashes do not cover the case summary, the visible units, the case's fields or the measures\n",
+			plural(r.LegacyEvents, "event"), plural(r.LegacyCases, "case"))
 	}
-	fmt.Fprintf(w, "  measures: %d counters checked against the events' records", r.Counters)
+	fmt.Fprintf(w, "  measures: %s checked against the events' records", plural(r.Counters, "counter"))
 	if r.CountersSkipped > 0 {
-		fmt.Fprintf(w, " (%d counters of days with older events not checkable)", r.CountersSkipped)
+		fmt.Fprintf(w, " (%s of days with older events cannot be)", plural(r.CountersSkipped, "counter"))
 	}
-	fmt.Fprintln(w)
-	fmt.Fprintf(w, "  log: %d leaves, %d events not appended yet; %d kept checkpoints checked", r.LogSize, r.Unlogged, r.Checkpoints)
-	if r.Checkpoints > 0 && !r.SignaturesChecked {
-		fmt.Fprint(w, " (their signatures not: no key given)")
+	fmt.Fprintf(w, "\n  log: %s, %s not appended yet; %s checked", plural(int(r.LogSize), "leaf"), plural(r.Unlogged, "event"),
+		plural(r.Checkpoints, "kept checkpoint"))
+	switch {
+	case r.Checkpoints > 0 && r.SignaturesChecked:
+		fmt.Fprint(w, ", their signatures too")
+	case r.Checkpoints > 0:
+		fmt.Fprint(w, " (not their signatures: no key given)")
 	}
 	fmt.Fprintln(w)
 	if r.Published > 0 {
@@ -198,11 +201,22 @@ func printReport(w io.Writer, r *dispatcher.AuditReport, took time.Duration) {
 		fmt.Fprintln(w, "audit ok")
 		return
 	}
-	fmt.Fprintf(w, "audit FAILED: %d findings\n", len(r.Findings)+r.Omitted)
+	fmt.Fprintf(w, "audit FAILED: %s\n", plural(len(r.Findings)+r.Omitted, "finding"))
 	for _, f := range r.Findings {
 		fmt.Fprintln(w, "  - "+f)
 	}
 	if r.Omitted > 0 {
 		fmt.Fprintf(w, "  ... and %d more\n", r.Omitted)
 	}
+}
+
+// plural is "1 case", "2 cases", "3 leaves".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "f") {
+		return fmt.Sprintf("%d %sves", n, strings.TrimSuffix(noun, "f"))
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
