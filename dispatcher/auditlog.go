@@ -146,8 +146,8 @@ func (f frontier) add(n int64, h tlog.Hash) ([]tlog.Hash, error) {
 
 func (f frontier) root(size int64) (tlog.Hash, error) { return tlog.TreeHash(size, f) }
 
-// buildLog is the LogBuilder of the appender: a leaf per event, and the tree's new hashes.
-func buildLog(size int64, events []*Event, r tlog.HashReader) (LogAppend, error) {
+// BuildLog is the LogBuilder of the appender: a leaf per event, and the tree's new hashes.
+func BuildLog(size int64, events []*Event, r tlog.HashReader) (LogAppend, error) {
 	f, err := newFrontier(size, r)
 	if err != nil {
 		return LogAppend{}, err
@@ -173,7 +173,7 @@ const appendBatch = 2000
 func AppendLog(ctx context.Context, ls LogStore) (int, error) {
 	total := 0
 	for {
-		n, err := ls.AppendLog(ctx, appendBatch, buildLog)
+		n, err := ls.AppendLog(ctx, appendBatch, BuildLog)
 		total += n
 		if err != nil || n < appendBatch {
 			return total, err

@@ -15,13 +15,13 @@ import (
 
 var _ dispatcher.LogStore = (*Store)(nil)
 
-// AppendLog appends the events that follow the log's last leaf, as a write of its own: writes are
-// serialized, so no other append (nor any event write) runs in between, and the events it reads
-// are a complete prefix. It returns the number of leaves written.
+// AppendLog appends the events that follow the log's last leaf, in a transaction of its own on
+// the writer connection (not in the group commit of case writes, whose figures it would blur):
+// writes are serialized, so no other append (nor any event write) runs in between, and the
+// events it reads are a complete prefix. It returns the number of leaves written.
 func (s *Store) AppendLog(ctx context.Context, limit int, build dispatcher.LogBuilder) (int, error) {
 	n := 0
-	err := s.write(ctx, "the audit log could not be appended to", func(ctx context.Context, tx *sql.Tx) error {
-		n = 0
+	err := s.writeAlone(ctx, "the audit log could not be appended to", func(tx *sql.Tx) error {
 		size, last, err := lastLeaf(ctx, tx)
 		if err != nil {
 			return err
@@ -42,6 +42,20 @@ func (s *Store) AppendLog(ctx context.Context, limit int, build dispatcher.LogBu
 		return 0, err
 	}
 	return n, nil
+}
+
+// writeAlone runs fn in a write transaction of its own (BEGIN IMMEDIATE on the single writer
+// connection, so after and before every other write) and commits.
+func (s *Store) writeAlone(ctx context.Context, what string, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return storeErr(err, what)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return storeErr(err, what)
+	}
+	return storeErr(tx.Commit(), what)
 }
 
 // lastLeaf is the log's size and the event id of its last leaf (0 for an empty log).
@@ -183,7 +197,7 @@ func eachLeaf(ctx context.Context, q querier, where string, args []any, fn func(
 
 // PutCheckpoint keeps a checkpoint, unless one of its size is kept already.
 func (s *Store) PutCheckpoint(ctx context.Context, c dispatcher.Checkpoint) error {
-	return s.write(ctx, "the checkpoint could not be saved", func(ctx context.Context, tx *sql.Tx) error {
+	return s.writeAlone(ctx, "the checkpoint could not be saved", func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO audit_checkpoints (size, root, note, created_at)
 			VALUES (?, ?, ?, ?) ON CONFLICT (size) DO NOTHING`, c.Size, c.Root[:], c.Note, micro(c.CreatedAt))
 		return err
