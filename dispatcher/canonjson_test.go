@@ -59,7 +59,7 @@ func TestCanonicalJSONIsEncodingJSON(t *testing.T) {
 		hashedEvent{Data: json.RawMessage(`  {"b" : [1, 2.50, "<&>"], "a":null}  `)},
 		hashedEvent{Data: json.RawMessage("null")},
 		hashedEventV2{V: HashV2, hashedEvent: hashedEvent{Seq: 2, Reason: awkward, Data: raw},
-			Case: hashedSummary{State: "dispatched", Address: awkward, Point: Point{Lat: 28.945603, Lng: 1e21}},
+			Case:    hashedSummary{State: "dispatched", Address: awkward, Point: Point{Lat: 28.945603, Lng: 1e21}},
 			Visible: []string{"CMD", awkward}, CaseDigest: "ab", Tallies: []TallyDelta{{Day: "2026-12-04",
 				Measure: "received", Delta: -1, Keys: &[4]string{awkward, "", "0501", "web"}}, {Dim: "unit", Key: awkward}}},
 		hashedEventV2{Visible: []string{}},
