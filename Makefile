@@ -17,7 +17,7 @@ run: build
 # (the storetest suite itself runs on both stores in the first pass, and so do the tests that
 # need PostgreSQL or SQLite whatever the run's store, which the second pass leaves out).
 STORE_PKGS := ./dispatcher/ ./intake/... ./cmd/cityhub/
-STORE_FIXED := TestWalkthrough|TestTwoInstances|TestAuditVerify|TestLimitsAndRepeat|TestReferenceChange|TestDeadlineMarksOnce|TestRedisDown|TestPostgresRestart|TestAcceptedReportSurvivesKill9|TestMigrate
+STORE_FIXED := TestWalkthrough|TestTwoInstances|TestAuditVerify|TestAuditCheckpoint|TestLimitsAndRepeat|TestReferenceChange|TestDeadlineMarksOnce|TestRedisDown|TestPostgresRestart|TestAcceptedReportSurvivesKill9|TestMigrate
 
 test:
 	$(GO) vet $(PKGS)

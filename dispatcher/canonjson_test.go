@@ -58,6 +58,13 @@ func TestCanonicalJSONIsEncodingJSON(t *testing.T) {
 		hashedEvent{Data: spaced},
 		hashedEvent{Data: json.RawMessage(`  {"b" : [1, 2.50, "<&>"], "a":null}  `)},
 		hashedEvent{Data: json.RawMessage("null")},
+		hashedEventV2{V: HashV2, hashedEvent: hashedEvent{Seq: 2, Reason: awkward, Data: raw},
+			Case:    hashedSummary{State: "dispatched", Address: awkward, Point: Point{Lat: 28.945603, Lng: 1e21}},
+			Visible: []string{"CMD", awkward}, CaseDigest: "ab", Tallies: []TallyDelta{{Day: "2026-12-04",
+				Measure: "received", Delta: -1, Keys: &[4]string{awkward, "", "0501", "web"}}, {Dim: "unit", Key: awkward}}},
+		hashedEventV2{Visible: []string{}},
+		Case{Text: awkward, Returns: map[string]int{awkward: 1, "a": 2}, Owners: []string{}, Media: []string{awkward},
+			Reporter: Contact{Phone: "13800138000"}, Seal: []byte{1, 2}, Location: Location{Point: Point{Lat: -0.000001}}},
 	}
 	for _, v := range values {
 		assertSameAsEncodingJSON(t, v)

@@ -184,6 +184,11 @@ type Case struct {
 	Publication     Publication `json:"publication,omitempty"`
 	ReporterPrivate bool        `json:"reporter_private,omitempty"` // the reporter asked not to be published
 	APIKey          string      `json:"api_key_id,omitempty"`       // id of the Open311 api key that submitted it
+
+	// Seal keys the digest of the case that each write records in its last event (CaseDigest). It
+	// is kept in a column of its own and never served: without it, someone who sees every other
+	// field could try each possible phone number against the digest.
+	Seal []byte `json:"-"`
 }
 
 // ExtensionRequest is a pending request for more time.
@@ -230,8 +235,14 @@ type Event struct {
 	Data     json.RawMessage `json:"data,omitempty"`
 	PrevHash string          `json:"prev_hash"`
 	Hash     string          `json:"hash"`
-	Summary  CaseSummary     `json:"case"` // the case after this event; not part of the hash
-	Visible  []string        `json:"-"`    // units whose members may see this event
+	Summary  CaseSummary     `json:"case"` // the case after this event's write (hashed from HashV2 on, but its Number)
+	Visible  []string        `json:"-"`    // units whose members may see this event (hashed from HashV2 on)
+	// HashVersion says which formula Hash follows (hash.go): 0 for the first, HashV2 for the one
+	// that also covers the summary, the visible units and, on the last event of a write, the
+	// case's digest and the write's measure deltas.
+	HashVersion int          `json:"v,omitempty"`
+	CaseDigest  string       `json:"case_digest,omitempty"` // last event of a write: CaseDigest of the case it left
+	Tallies     []TallyDelta `json:"tallies,omitempty"`     // last event of a write: its measure deltas
 }
 
 // CaseSummary is the part of a case that consoles show in lists, carried on every event.

@@ -94,12 +94,11 @@ func (tx *change) record(t *Transition, req ActionRequest, data map[string]any) 
 		raw, _ = canonicalJSON(data)
 	}
 	ev := &Event{CaseID: c.ID, Seq: c.Version + 1, Type: t.Event, Action: t.Action, Actor: tx.actor,
-		At: tx.now, To: c.State, Owner: c.Owner, Reason: req.Reason, Data: raw, PrevHash: c.LastHash}
+		At: tx.now, To: c.State, Owner: c.Owner, Reason: req.Reason, Data: raw}
 	if t.Action != ActReceive {
 		ev.From = from
 	}
-	ev.Hash = EventHash(ev)
-	c.Version, c.LastHash, c.UpdatedAt = ev.Seq, ev.Hash, tx.now
+	c.Version, c.UpdatedAt = ev.Seq, tx.now // the hashes and LastHash are written by finish
 	tx.events = append(tx.events, ev)
 }
 
@@ -120,7 +119,8 @@ func (tx *change) setOwner() {
 	}
 }
 
-// finish completes the change: summaries, visibility, the overdue gauge and the next due mark.
+// finish completes the change: summaries, visibility, the overdue gauge, the next due mark, and
+// then the events' hashes, which cover all of that.
 func (tx *change) finish() {
 	c := tx.c
 	c.NextDue = nextDue(c)
@@ -128,16 +128,35 @@ func (tx *change) finish() {
 		tx.gauge(tx.overdue, -1)
 		tx.gauge(after, +1)
 	}
-	visible := tx.visibleUnits()
+	visible := visibleUnitsOf(c)
+	summary := Summarize(c)
 	for _, ev := range tx.events {
-		ev.Summary = Summarize(c)
+		ev.Summary = summary
 		ev.Visible = visible
 	}
+	tx.hashEvents()
 }
 
-func (tx *change) visibleUnits() []string {
-	v := append([]string{}, tx.c.Owners...)
-	return append(v, tx.c.Routing.CoHandlers...)
+// hashEvents chains the events of the change with HashV2. The last one also records the digest
+// of the case as the change leaves it and the change's measure deltas, so that the audit can
+// check every stored field of the case, and the measures, against the chain. A case written
+// before seals existed gets its seal now (the store keeps the first seal a case is given).
+func (tx *change) hashEvents() {
+	if len(tx.events) == 0 {
+		return
+	}
+	c := tx.c
+	if len(c.Seal) == 0 {
+		c.Seal = NewSeal()
+	}
+	last := tx.events[len(tx.events)-1]
+	last.Tallies = compactTallies(tx.tallies)
+	last.CaseDigest = CaseDigest(c)
+	for _, ev := range tx.events {
+		ev.HashVersion, ev.PrevHash = HashV2, c.LastHash
+		ev.Hash = EventHash(ev)
+		c.LastHash = ev.Hash
+	}
 }
 
 // Summarize is the list view of a case that travels on every event.

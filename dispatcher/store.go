@@ -28,6 +28,8 @@ type Store interface {
 	// in each event's ID, CaseID and Summary.Number.
 	UpdateCase(ctx context.Context, c *Case, prevVersion int64, events []*Event, tallies []Tally) error
 
+	// Case, CaseByNumber and CaseByExternalID give the case's seal too (a case keeps the first
+	// seal a write gives it; the case lists of ListCases need not carry it).
 	Case(ctx context.Context, id int64) (*Case, error)
 	CaseByNumber(ctx context.Context, number string) (*Case, error)
 	CaseByExternalID(ctx context.Context, channel, externalID string) (*Case, error)

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,7 +29,7 @@ func (s *Store) CaseByExternalID(ctx context.Context, channel, externalID string
 	}
 	var c *dispatcher.Case
 	err := s.query(ctx, "the case could not be read", func(ctx context.Context, q querier) error {
-		cs, err := queryCases(ctx, q, "SELECT id, body FROM cases WHERE channel = $1 AND external_id = $2",
+		cs, err := queryCases(ctx, q, "SELECT id, body, seal FROM cases WHERE channel = $1 AND external_id = $2",
 			channel, externalID)
 		if err == nil && len(cs) == 0 {
 			return notFound("no case for %s message %s", channel, externalID)
@@ -44,7 +45,7 @@ func (s *Store) CaseByExternalID(ctx context.Context, channel, externalID string
 func (s *Store) oneCase(ctx context.Context, where string, arg any, missing error) (*dispatcher.Case, error) {
 	var c *dispatcher.Case
 	err := s.query(ctx, "the case could not be read", func(ctx context.Context, q querier) error {
-		cs, err := queryCases(ctx, q, "SELECT id, body FROM cases WHERE "+where, arg)
+		cs, err := queryCases(ctx, q, "SELECT id, body, seal FROM cases WHERE "+where, arg)
 		if err == nil && len(cs) == 0 {
 			return missing
 		}
@@ -64,12 +65,13 @@ func queryCases(ctx context.Context, q querier, sql string, args ...any) ([]*dis
 	cases := []*dispatcher.Case{}
 	var id int64
 	var body string
-	_, err = pgx.ForEachRow(rows, []any{&id, &body}, func() error {
+	var seal []byte
+	_, err = pgx.ForEachRow(rows, []any{&id, &body, &seal}, func() error {
 		var c dispatcher.Case
 		if err := decode(body, &c); err != nil {
 			return err
 		}
-		c.ID = id
+		c.ID, c.Seal = id, slices.Clone(seal)
 		cases = append(cases, &c)
 		return nil
 	})

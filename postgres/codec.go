@@ -68,3 +68,12 @@ func inUTC(v reflect.Value) {
 		}
 	}
 }
+
+// utcPtr is t in UTC, or nil.
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}

@@ -36,15 +36,7 @@ func (s *Store) ExportTallies(ctx context.Context, fn func(dispatcher.TallyRecor
 	if err := s.usable(); err != nil {
 		return err
 	}
-	rows, err := s.pool.Query(ctx, exportTalliesSQL)
-	if err != nil {
-		return s.storeErr(err, "the tallies could not be read")
-	}
-	var r dispatcher.TallyRecord
-	_, err = pgx.ForEachRow(rows, []any{&r.Day, &r.Dim, &r.Key, &r.Measure, &r.Count}, func() error {
-		return fn(r)
-	})
-	return s.storeErr(err, "the tallies could not be read")
+	return s.storeErr(eachTally(ctx, s.pool, exportTalliesSQL, fn), "the tallies could not be read")
 }
 
 // APIKeys returns every api key with its hash, ordered by hash.
@@ -73,7 +65,7 @@ func (s *Store) ImportCases(ctx context.Context, cases []*dispatcher.Case, event
 		}
 		caseRows[i] = []any{c.ID, c.Number, string(c.State), c.Owner, c.Unit, c.Channel, c.ExternalID,
 			c.Category, c.Routing.Jurisdiction, c.IsOverdue(), c.CreatedAt, c.UpdatedAt, c.NextDue,
-			c.Version, body, c.IsPublic(), c.APIKey}
+			c.Version, body, c.IsPublic(), c.APIKey, c.Seal}
 		owners := slices.Clone(c.Owners)
 		slices.Sort(owners)
 		for _, u := range slices.Compact(owners) {
@@ -102,7 +94,7 @@ func (s *Store) ImportCases(ctx context.Context, cases []*dispatcher.Case, event
 		for _, r := range eventRows {
 			r[5] = xid
 		}
-		cols := append([]string{"id"}, strings.Split(caseColumns, ", ")...)
+		cols := append(append([]string{"id"}, strings.Split(caseColumns, ", ")...), "seal")
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"cases"}, cols, pgx.CopyFromRows(caseRows)); err != nil {
 			return err
 		}

@@ -18,10 +18,10 @@ import (
 // which cost about as much as the rows themselves. Events take their ids from those drawn by the
 // transaction (write.go). It returns the number of cases.
 const insertCasesSQL = `WITH new_cases AS (
-		INSERT INTO cases (id, ` + caseColumns + `)
+		INSERT INTO cases (id, ` + caseColumns + `, seal)
 		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
 			$7::text[], $8::text[], $9::text[], $10::boolean[], $11::timestamptz[], $12::timestamptz[],
-			$13::timestamptz[], $14::bigint[], $15::text[], $31::boolean[], $32::text[])),
+			$13::timestamptz[], $14::bigint[], $15::text[], $31::boolean[], $32::text[], $33::bytea[])),
 	units AS (
 		INSERT INTO case_units (unit, case_id) SELECT * FROM unnest($16::text[], $17::bigint[])),
 	new_events AS (
@@ -41,6 +41,7 @@ type newCaseColumns struct {
 	ids, versions                                         []int64
 	numbers, states, owners, units, channels, externalIDs []string
 	categories, jurisdictions, bodies                     []string
+	seals                                                 [][]byte
 	overdue                                               []bool
 	public                                                []bool
 	apiKeys                                               []string
@@ -161,7 +162,7 @@ func (cols *newCaseColumns) args(tallies []dispatcher.Tally) []any {
 		cols.events.slots, cols.events.cases, cols.events.seqs, cols.events.types, cols.events.ats,
 		cols.events.visible, cols.events.rests,
 		r.dims, r.days, r.keys, r.measures, r.deltas, r.monthly,
-		cols.public, cols.apiKeys}
+		cols.public, cols.apiKeys, cols.seals}
 }
 
 // shiftSlots returns slots moved up by offset.
@@ -180,7 +181,7 @@ func newColumns(cases, events int) *newCaseColumns {
 		numbers: make([]string, 0, cases), states: make([]string, 0, cases), owners: make([]string, 0, cases),
 		units: make([]string, 0, cases), channels: make([]string, 0, cases), externalIDs: make([]string, 0, cases),
 		categories: make([]string, 0, cases), jurisdictions: make([]string, 0, cases),
-		bodies: make([]string, 0, cases), overdue: make([]bool, 0, cases),
+		bodies: make([]string, 0, cases), seals: make([][]byte, 0, cases), overdue: make([]bool, 0, cases),
 		public: make([]bool, 0, cases), apiKeys: make([]string, 0, cases),
 		created: make([]time.Time, 0, cases), updated: make([]time.Time, 0, cases),
 		nextDue:   make([]pgtype.Timestamptz, 0, cases),
@@ -213,6 +214,7 @@ func (cols *newCaseColumns) add(ec *encodedCase, firstEvent int) {
 	cols.bodies = append(cols.bodies, ec.body)
 	cols.public = append(cols.public, c.IsPublic())
 	cols.apiKeys = append(cols.apiKeys, c.APIKey)
+	cols.seals = append(cols.seals, c.Seal)
 	for _, u := range ec.units {
 		cols.unitNames = append(cols.unitNames, u)
 		cols.unitCases = append(cols.unitCases, c.ID)

@@ -240,3 +240,45 @@ func eventIDs(evs []*dispatcher.Event) []int64 {
 	}
 	return ids
 }
+
+// TestAppendLogWaitsForLateCommit: while a write with smaller event ids than a committed one is
+// still open (held by its store's beforeCommit hook), the appender of another instance appends
+// nothing past it; once it commits, the log holds both writes' events, in id order, each once.
+func TestAppendLogWaitsForLateCommit(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	s, other := openAt(t, dsn), openAt(t, dsn)
+	ctx := t.Context()
+	late, lateEvs, lateTallies := benchCase(1)
+	arrived, release := make(chan struct{}), make(chan struct{})
+	s.beforeCommit = func(ctx context.Context) {
+		if ctx.Value(lateKey{}) != nil {
+			close(arrived)
+			<-release
+		}
+	}
+	lateDone := make(chan error, 1)
+	go func() {
+		lateDone <- s.CreateCase(context.WithValue(ctx, lateKey{}, true), late, lateEvs, lateTallies)
+	}()
+	<-arrived
+	early, earlyEvs, earlyTallies := benchCase(2)
+	must(t, other.CreateCase(ctx, early, earlyEvs, earlyTallies), "CreateCase early")
+
+	if n, err := dispatcher.AppendLog(ctx, other); err != nil || n != 0 {
+		t.Errorf("AppendLog while an earlier id is uncommitted appended %d (%v); want nothing yet", n, err)
+	}
+	close(release)
+	must(t, <-lateDone, "CreateCase late")
+	if n, err := dispatcher.AppendLog(ctx, other); err != nil || n != 6 {
+		t.Fatalf("AppendLog after both committed = %d, %v; want 6", n, err)
+	}
+	leaves, err := other.LogLeaves(ctx, 0, 100)
+	must(t, err, "LogLeaves")
+	var got []int64
+	for _, l := range leaves {
+		got = append(got, l.EventID)
+	}
+	if want := append(eventIDs(lateEvs), eventIDs(earlyEvs)...); !slices.Equal(got, want) {
+		t.Errorf("the log holds events %v, want %v", got, want)
+	}
+}

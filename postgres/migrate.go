@@ -28,6 +28,7 @@ const (
 	lockSpace     = 0x63697479
 	lockEventIDs  = 1 // session lock around xid assignment and event id drawing
 	lockMigration = 2 // transaction lock of a migration step
+	lockAuditLog  = 3 // transaction lock of an append to the audit log (auditlog.go)
 )
 
 type migration struct {

@@ -263,10 +263,11 @@ func updateCase(w caseWrite) (sql string, args []any, slotsArg int, err error) {
 		p.add(c.CreatedAt), p.add(c.UpdatedAt), p.add(c.NextDue), p.add(c.Version), p.add(body),
 		p.add(c.IsPublic()), p.add(c.APIKey)}
 	owners := p.add(nonNil(c.Owners))
-	set := make([]string, len(vals))
+	set := make([]string, len(vals), len(vals)+1)
 	for i, col := range strings.Split(caseColumns, ", ") {
 		set[i] = col + " = " + vals[i]
 	}
+	set = append(set, "seal = COALESCE(seal, "+p.add(c.Seal)+")") // a case keeps its first seal
 	fmt.Fprintf(&q, `WITH written AS (
 			UPDATE cases SET %s WHERE id = %s AND version = %s RETURNING id),
 		gone AS (

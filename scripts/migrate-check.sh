@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Moving up at scale: seeds a SQLite district with CASES cases (default 100,000), copies it to a
-# fresh PostgreSQL database with `cityhub migrate`, verifies every hash chain of the copy with
-# `cityhub audit verify`, and drops the database.
+# Moving up at scale: seeds a SQLite district with CASES cases (default 100,000), appends its events
+# to the audit log and signs a checkpoint (`cityhub audit checkpoint`), copies it to a fresh
+# PostgreSQL database with `cityhub migrate` (which audits the copy), audits the copy again against
+# the checkpoint taken before the move (`cityhub audit verify --since-checkpoint`), and drops the
+# database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PGURL=${CITYHUB_BENCH_PG:-postgres://postgres@127.0.0.1:5432}
@@ -13,9 +15,13 @@ cleanup() { psql_admin "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true; rm -r
 trap cleanup EXIT
 make -s build
 go run ./cmd/seed --data "$dir" --cases "$CASES"
+bin/cityhub audit keygen --data "$dir" >"$dir/audit.pub"
+echo "== audit checkpoint on the source (appends every event to the log)"
+time bin/cityhub audit checkpoint --data "$dir" >"$dir/checkpoint"
+head -2 "$dir/checkpoint"
 psql_admin "CREATE DATABASE $db"
 dsn="$PGURL/$db?sslmode=disable"
 echo "== migrate"
 time bin/cityhub migrate --from "$dir/cityhub.db" --to "$dsn" | tail -2
-echo "== audit verify on the copy"
-time bin/cityhub audit verify --db "$dsn"
+echo "== audit verify on the copy, against the checkpoint taken before the move"
+time bin/cityhub audit verify --db "$dsn" --since-checkpoint "$dir/checkpoint" --audit-pubkey "$dir/audit.pub"

@@ -37,7 +37,7 @@ func (s *Store) CreateCase(ctx context.Context, c *dispatcher.Case, events []*di
 }
 
 // UpdateCase writes c if the stored version is still prevVersion, with its new events and
-// tallies, in one transaction.
+// tallies, in one transaction. A case keeps the first seal it is given.
 func (s *Store) UpdateCase(ctx context.Context, c *dispatcher.Case, prevVersion int64,
 	events []*dispatcher.Event, tallies []dispatcher.Tally) error {
 	evs := copyEvents(events)
@@ -94,8 +94,8 @@ func insertCase(ctx context.Context, tx *sql.Tx, c *dispatcher.Case) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, "INSERT INTO cases (id, "+caseColumns+
-		") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", append([]any{c.ID}, vals...)...)
+	_, err = tx.ExecContext(ctx, "INSERT INTO cases (id, seal, "+caseColumns+
+		") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", append([]any{c.ID, c.Seal}, vals...)...)
 	return uniqueErr(err, c)
 }
 
@@ -106,9 +106,9 @@ func updateCase(ctx context.Context, tx *sql.Tx, c *dispatcher.Case, prevVersion
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE cases SET number = ?, state = ?, owner = ?, unit = ?,
 		channel = ?, external_id = ?, category = ?, jurisdiction = ?, overdue = ?, created_at = ?,
-		updated_at = ?, next_due = ?, version = ?, body = ?, public = ?, api_key_id = ?
-		WHERE id = ? AND version = ?`,
-		append(vals, c.ID, prevVersion)...)
+		updated_at = ?, next_due = ?, version = ?, body = ?, public = ?, api_key_id = ?,
+		seal = COALESCE(seal, ?)
+		WHERE id = ? AND version = ?`, append(vals, c.Seal, c.ID, prevVersion)...)
 	if err != nil {
 		return uniqueErr(err, c)
 	}
@@ -176,7 +176,8 @@ func (s *Store) CaseByExternalID(ctx context.Context, channel, externalID string
 func (s *Store) oneCase(ctx context.Context, where string, args []any, missing error) (*dispatcher.Case, error) {
 	var id int64
 	var body string
-	err := s.r.QueryRowContext(ctx, "SELECT id, body FROM cases "+where, args...).Scan(&id, &body)
+	var seal []byte
+	err := s.r.QueryRowContext(ctx, "SELECT id, body, seal FROM cases "+where, args...).Scan(&id, &body, &seal)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, missing
 	}
@@ -184,6 +185,9 @@ func (s *Store) oneCase(ctx context.Context, where string, args []any, missing e
 		return nil, storeErr(err, "the case could not be read")
 	}
 	c, err := decodeCase(id, body)
+	if c != nil {
+		c.Seal = seal
+	}
 	return c, storeErr(err, "the case could not be read")
 }
 

@@ -15,23 +15,12 @@ var _ dispatcher.Exporter = (*Store)(nil)
 // PostgreSQL store's ImportTallies adds each day counter to its month as it writes it).
 func (s *Store) ExportTallies(ctx context.Context, fn func(dispatcher.TallyRecord) error) error {
 	return s.read(ctx, "the tallies could not be read", func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx,
-			"SELECT day, dim, key, measure, count FROM tallies ORDER BY dim, day, key, measure")
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var r dispatcher.TallyRecord
-			if err := rows.Scan(&r.Day, &r.Dim, &r.Key, &r.Measure, &r.Count); err != nil {
-				return err
-			}
-			if err := fn(r); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+		return exportTallies(ctx, tx, fn)
 	})
+}
+
+func exportTallies(ctx context.Context, q querier, fn func(dispatcher.TallyRecord) error) error {
+	return eachTally(ctx, q, "SELECT day, dim, key, measure, count FROM tallies ORDER BY dim, day, key, measure", fn)
 }
 
 // APIKeys returns every api key with its hash, ordered by hash.

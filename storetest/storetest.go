@@ -15,6 +15,8 @@
 //     refused, with any error; the call then writes nothing.
 //   - Event.Data, a raw JSON message, comes back byte for byte (in compact form): the hash chain
 //     covers it.
+//   - A case's body comes back so that CaseDigest gives what it gave before writing (nil and empty
+//     lists stay apart, times keep their nanoseconds); Case and CaseByNumber give its seal.
 //
 // open must return a new, empty store and close it when its test ends (t.Cleanup). The subtests
 // run one after another; each opens its own store.
@@ -68,6 +70,12 @@ func Run(t *testing.T, open func(t *testing.T) dispatcher.Store) {
 		{"ConcurrentFailuresStayApart", testConcurrentFailuresStayApart},
 		{"ConcurrentUpdate", testConcurrentUpdate},
 		{"CloseWhileWriting", testCloseWhileWriting},
+		{"DigestRoundTrip", testDigestRoundTrip},
+		{"SealKept", testSealKept},
+		{"StoredCases", testStoredCases},
+		{"AuditTallies", testAuditTallies},
+		{"AuditLog", testAuditLog},
+		{"ConcurrentAppend", testConcurrentAppend},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })

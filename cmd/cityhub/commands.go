@@ -104,26 +104,6 @@ func runIssue(ctx context.Context, args []string, stdout io.Writer, command, fla
 	})
 }
 
-// runAudit recomputes every case's hash chain; it fails naming the first broken case.
-func runAudit(ctx context.Context, args []string, stdout io.Writer) error {
-	var cfg Config
-	fs := flagSet("audit verify", &cfg)
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	store, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	n, events, err := dispatcher.AuditStore(ctx, store)
-	if err != nil {
-		return fmt.Errorf("audit failed: %w", err)
-	}
-	fmt.Fprintf(stdout, "audit ok: %d cases, %d events, every hash chain verifies\n", n, events)
-	return nil
-}
-
 func withService(ctx context.Context, cfg Config, fn func(*dispatcher.Service) error) error {
 	store, err := openStore(ctx, cfg)
 	if err != nil {

@@ -9,10 +9,12 @@
 //	cityhub token list    [--data DIR] [--db DSN] [--login LOGIN]
 //	cityhub token revoke  [--data DIR] [--db DSN] ID | --login LOGIN
 //	cityhub account list|create|passwd|disable|enable ...
-//	cityhub audit verify  [--data DIR] [--db DSN]
+//	cityhub audit verify  [--data DIR] [--db DSN] [--since-checkpoint FILE] [--audit-pubkey VKEY]
+//	cityhub audit checkpoint [--data DIR] [--db DSN] [--audit-key FILE]
+//	cityhub audit keygen  [--data DIR] [--audit-key FILE] [--origin NAME]
 //	cityhub migrate --from DSN --to DSN
 //
-// Flags fall back to CITYHUB_ADDR, CITYHUB_DATA, CITYHUB_DB and CITYHUB_REDIS.
+// Flags fall back to CITYHUB_ADDR, CITYHUB_DATA, CITYHUB_DB, CITYHUB_REDIS and CITYHUB_AUDIT_KEY.
 package main
 
 import (
@@ -62,7 +64,9 @@ const usage = `usage:
                          [--cert-number N --cert-valid-until YYYY-MM-DD [--cert-scope S]] [--generate]
   cityhub account passwd [--data DIR] [--db DSN] --login LOGIN [--generate]
   cityhub account disable|enable [--data DIR] [--db DSN] LOGIN
-  cityhub audit verify [--data DIR] [--db DSN]
+  cityhub audit verify [--data DIR] [--db DSN] [--since-checkpoint FILE] [--audit-pubkey VKEY] [--audit-key FILE]
+  cityhub audit checkpoint [--data DIR] [--db DSN] [--audit-key FILE]
+  cityhub audit keygen [--data DIR] [--audit-key FILE] [--origin NAME]
   cityhub migrate --from DSN --to DSN`
 
 // run dispatches a subcommand; stdout carries only what the command is asked to print.
@@ -84,7 +88,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "account":
 		return runSub(ctx, args, accountCommands, stdout)
 	case "audit":
-		return runSub(ctx, args, map[string]subcommand{"verify": runAudit}, stdout)
+		return runSub(ctx, args, auditCommands, stdout)
 	case "migrate":
 		return runMigrate(ctx, args[1:], stdout)
 	case "help", "-h", "--help":

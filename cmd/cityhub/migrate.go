@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"cityhub/dispatcher"
+
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // runMigrate copies a district from one store to another (typically SQLite to PostgreSQL),
@@ -65,6 +67,9 @@ func copyDistrict(ctx context.Context, src, dst dispatcher.Store, progress io.Wr
 		return n, err
 	}
 	if err := copyTallies(ctx, exp, imp); err != nil {
+		return n, err
+	}
+	if err := copyLog(ctx, src, dst, exp, imp); err != nil {
 		return n, err
 	}
 	return n, imp.FinishImport(ctx)
@@ -178,4 +183,74 @@ func copyTallies(ctx context.Context, exp dispatcher.Exporter, imp dispatcher.Im
 		return err
 	}
 	return flush()
+}
+
+// copyLog copies the district-wide log as it is kept (its leaves and tree hashes, not rebuilt
+// from the copied events, so that the copy's audit checks the one against the other) and the
+// signed checkpoints, so that a checkpoint published before the move still verifies after it.
+func copyLog(ctx context.Context, src, dst dispatcher.Store, exp dispatcher.Exporter, imp dispatcher.Importer) error {
+	const batch = 20000
+	var leaves []dispatcher.LogLeaf
+	err := exp.ExportLog(ctx, func(l dispatcher.LogLeaf) error {
+		if leaves = append(leaves, l); len(leaves) == batch {
+			err := imp.ImportLog(ctx, leaves, 0, nil)
+			leaves = leaves[:0]
+			return err
+		}
+		return nil
+	})
+	if err == nil && len(leaves) > 0 {
+		err = imp.ImportLog(ctx, leaves, 0, nil)
+	}
+	if err != nil {
+		return err
+	}
+	if err := copyLogHashes(ctx, exp, imp, batch); err != nil {
+		return err
+	}
+	return copyCheckpoints(ctx, src, dst)
+}
+
+func copyLogHashes(ctx context.Context, exp dispatcher.Exporter, imp dispatcher.Importer, batch int) error {
+	var first int64
+	var hashes []tlog.Hash
+	err := exp.ExportLogHashes(ctx, func(idx int64, h tlog.Hash) error {
+		if len(hashes) == 0 {
+			first = idx
+		}
+		if idx != first+int64(len(hashes)) { // a gap: write what runs up to it
+			if err := imp.ImportLog(ctx, nil, first, hashes); err != nil {
+				return err
+			}
+			first, hashes = idx, hashes[:0]
+		}
+		if hashes = append(hashes, h); len(hashes) == batch {
+			err := imp.ImportLog(ctx, nil, first, hashes)
+			hashes = hashes[:0]
+			return err
+		}
+		return nil
+	})
+	if err == nil && len(hashes) > 0 {
+		err = imp.ImportLog(ctx, nil, first, hashes)
+	}
+	return err
+}
+
+func copyCheckpoints(ctx context.Context, src, dst dispatcher.Store) error {
+	from, ok1 := src.(dispatcher.LogStore)
+	to, ok2 := dst.(dispatcher.LogStore)
+	if !ok1 || !ok2 {
+		return fmt.Errorf("this pair of stores cannot copy the audit log's checkpoints")
+	}
+	cs, err := from.Checkpoints(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if err := to.PutCheckpoint(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -150,6 +150,9 @@ func (m *Main) start() error {
 	m.goRun(func() { m.hub.Run(bg) })
 	m.goRun(func() { m.svc.RunScheduler(bg, time.Second) })
 	m.goRun(func() { m.watchReference(bg) })
+	if ls, ok := m.store.(dispatcher.LogStore); ok { // every instance appends; the store keeps them from doubling up
+		m.goRun(func() { dispatcher.RunLogAppender(bg, ls, m.svc.Bus(), m.Log) })
+	}
 	var commitStats func() (int64, int64)
 	if st, ok := m.store.(dispatcher.CommitStats); ok {
 		commitStats = st.CommitStats
