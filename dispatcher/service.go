@@ -1,6 +1,7 @@
 package dispatcher
 
 import (
+	"cityhub/geo"
 	"context"
 	"fmt"
 	"log/slog"
@@ -44,6 +45,7 @@ type Service struct {
 	units    map[string]Unit
 	cats     map[string]Category
 	natures  map[string]Nature
+	places   map[string]string // jurisdiction code -> name
 	maxRetry int
 	apiKeys  keyCache
 
@@ -98,10 +100,33 @@ func (s *Service) Reconfigure(ref *Reference, router Router) error {
 	for _, n := range ref.Catalogue.Natures {
 		natures[n.Code] = n
 	}
+	places := jurisdictionNames(ref)
 	s.mu.Lock()
-	s.ref, s.cal, s.units, s.cats, s.natures, s.router = ref, cal, units, cats, natures, router
+	s.ref, s.cal, s.units, s.cats, s.natures, s.places, s.router = ref, cal, units, cats, natures, places, router
 	s.mu.Unlock()
 	return nil
+}
+
+// jurisdictionNames are the codes and names of the reference data's jurisdictions, as geo reads
+// them for the router (none when the polygons cannot be read: the router refuses them anyway).
+func jurisdictionNames(ref *Reference) map[string]string {
+	names := map[string]string{}
+	js, err := geo.LoadJurisdictions(ref.Jurisdictions)
+	if err != nil {
+		return names
+	}
+	for _, j := range js {
+		names[j.Code] = j.Name
+	}
+	return names
+}
+
+// Jurisdiction looks a jurisdiction up by code and returns its name.
+func (s *Service) Jurisdiction(code string) (string, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	name, ok := s.places[code]
+	return name, ok
 }
 
 // Router returns the router in force.

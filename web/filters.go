@@ -1,11 +1,9 @@
 package web
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 
 	"cityhub/dispatcher"
 )
@@ -100,7 +98,7 @@ func (s *Server) knownCodes(f dispatcher.CaseFilter) error {
 		{"unit", f.Unit, s.knownUnit}, {"owner", f.Owner, s.knownUnit},
 		{"category", f.Category, func(c string) bool { _, ok := s.svc.Category(c); return ok }},
 		{"channel", f.Channel, func(c string) bool { return slices.Contains(channels, c) }},
-		{"jurisdiction", f.Jurisdiction, s.knownJurisdiction},
+		{"jurisdiction", f.Jurisdiction, func(c string) bool { _, ok := s.svc.Jurisdiction(c); return ok }},
 	} {
 		if c.code != "" && !c.known(c.code) {
 			return dispatcher.FieldError(c.name, "未知的%s代码 %q (unknown %s code %q; see GET /api/v1/reference)", c.name, c.code, c.name, c.code)
@@ -112,41 +110,4 @@ func (s *Server) knownCodes(f dispatcher.CaseFilter) error {
 func (s *Server) knownUnit(code string) bool {
 	_, ok := s.svc.Unit(code)
 	return ok
-}
-
-// knownJurisdiction looks the code up in the jurisdictions of the reference data in force (read
-// once per version of the reference data).
-func (s *Server) knownJurisdiction(code string) bool {
-	ref := s.svc.Reference()
-	s.jurisdictions.mu.Lock()
-	defer s.jurisdictions.mu.Unlock()
-	if s.jurisdictions.ref != ref {
-		s.jurisdictions.ref, s.jurisdictions.codes = ref, jurisdictionCodes(ref.Jurisdictions)
-	}
-	return s.jurisdictions.codes[code]
-}
-
-// jurisdictionSet caches the codes of one version of the reference data's jurisdictions.
-type jurisdictionSet struct {
-	mu    sync.Mutex
-	ref   *dispatcher.Reference
-	codes map[string]bool
-}
-
-// jurisdictionCodes reads the code property of every feature of a GeoJSON FeatureCollection.
-func jurisdictionCodes(raw json.RawMessage) map[string]bool {
-	var fc struct {
-		Features []struct {
-			Properties struct {
-				Code string `json:"code"`
-			} `json:"properties"`
-		} `json:"features"`
-	}
-	codes := map[string]bool{}
-	if json.Unmarshal(raw, &fc) == nil {
-		for _, f := range fc.Features {
-			codes[f.Properties.Code] = true
-		}
-	}
-	return codes
 }

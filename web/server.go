@@ -38,8 +38,6 @@ type Server struct {
 	metrics *metrics
 	proxies proxy.Trusted
 	handler http.Handler
-
-	jurisdictions jurisdictionSet // the codes the case filter accepts
 }
 
 // New builds the server and its routes.
