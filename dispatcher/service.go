@@ -100,20 +100,23 @@ func (s *Service) Reconfigure(ref *Reference, router Router) error {
 	for _, n := range ref.Catalogue.Natures {
 		natures[n.Code] = n
 	}
-	places := jurisdictionNames(ref)
+	places := jurisdictionNames(ref, router)
 	s.mu.Lock()
 	s.ref, s.cal, s.units, s.cats, s.natures, s.places, s.router = ref, cal, units, cats, natures, places, router
 	s.mu.Unlock()
 	return nil
 }
 
-// jurisdictionNames are the codes and names of the reference data's jurisdictions, as geo reads
-// them for the router (none when the polygons cannot be read: the router refuses them anyway).
-func jurisdictionNames(ref *Reference) map[string]string {
+// jurisdictionNames are the codes and names of the reference data's jurisdictions: the router's
+// own when it knows them (the RoutingPolicy parsed them already), otherwise as geo reads them
+// (none when the polygons cannot be read: a router refuses them anyway).
+func jurisdictionNames(ref *Reference, router Router) map[string]string {
 	names := map[string]string{}
-	js, err := geo.LoadJurisdictions(ref.Jurisdictions)
-	if err != nil {
-		return names
+	var js []geo.Jurisdiction
+	if r, ok := router.(interface{ Jurisdictions() []geo.Jurisdiction }); ok {
+		js = r.Jurisdictions()
+	} else if parsed, err := geo.LoadJurisdictions(ref.Jurisdictions); err == nil {
+		js = parsed
 	}
 	for _, j := range js {
 		names[j.Code] = j.Name

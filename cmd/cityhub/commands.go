@@ -45,16 +45,19 @@ func importReference(ctx context.Context, store dispatcher.Store, ref *dispatche
 	if err := store.SaveReference(ctx, ref); err != nil {
 		return 0, err
 	}
-	return importAccounts(ctx, store, ref, password)
-}
-
-// importAccounts creates or updates the accounts of the reference data's people.
-func importAccounts(ctx context.Context, store dispatcher.Store, ref *dispatcher.Reference, password string) (int, error) {
 	svc, err := newService(ctx, store, Config{}, slog.Default(), nil)
 	if err != nil {
 		return 0, err
 	}
+	return importAccounts(ctx, svc, ref, password)
+}
+
+// importAccounts creates or updates the accounts of the reference data's people, through a
+// service on the store that holds ref.
+func importAccounts(ctx context.Context, svc *dispatcher.Service, ref *dispatcher.Reference, password string) (int, error) {
+	store := svc.Store()
 	hash := ""
+	var err error
 	if password != "" { // one bcrypt for everyone: the demo accounts share a password
 		if hash, err = dispatcher.HashPassword(password); err != nil {
 			return 0, err

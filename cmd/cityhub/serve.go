@@ -126,7 +126,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.shared, err = openShared(ctx, m.Config, m.Log); err != nil {
 		return err
 	}
-	if err := m.loadDemo(ctx); err != nil {
+	demo, err := m.loadDemoReference(ctx)
+	if err != nil {
 		return err
 	}
 	if m.refVersion, err = m.store.ReferenceVersion(ctx); err != nil {
@@ -134,6 +135,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	if m.svc, err = newService(ctx, m.store, m.Config, m.Log, m.shared); err != nil {
 		return err
+	}
+	if demo != nil {
+		if err := m.loadDemoAccounts(ctx, demo); err != nil {
+			return err
+		}
 	}
 	return m.start()
 }
@@ -255,29 +261,35 @@ func (m *Main) health(ctx context.Context) web.Health {
 	return h
 }
 
-// loadDemo fills an empty store with the Qijiang data and demo accounts, once: of several
-// instances started together on one empty database, only the one whose InitReference wins loads.
-func (m *Main) loadDemo(ctx context.Context) error {
+// loadDemoReference fills an empty store with the Qijiang reference data, once: of several
+// instances started together on one empty database, only the one whose InitReference wins loads
+// it, and gets it back to load the demo accounts once its service is built.
+func (m *Main) loadDemoReference(ctx context.Context) (*dispatcher.Reference, error) {
 	if !m.Config.Demo {
-		return nil
+		return nil, nil
 	}
 	ref, err := refdata.Qijiang()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	created, err := m.store.InitReference(ctx, ref)
-	if err != nil {
-		return err
+	if err != nil || !created {
+		if err == nil {
+			m.demoLoadedBefore()
+		}
+		return nil, err
 	}
-	if !created {
-		m.demoLoadedBefore()
-		return nil
-	}
+	return ref, nil
+}
+
+// loadDemoAccounts creates the demo accounts of the reference data this instance loaded, with the
+// password of CITYHUB_DEMO_PASSWORD or one it makes up and prints.
+func (m *Main) loadDemoAccounts(ctx context.Context, ref *dispatcher.Reference) error {
 	password, generated := m.Config.DemoPassword, false
 	if password == "" {
 		password, generated = dispatcher.NewSecret(9), true
 	}
-	n, err := importAccounts(ctx, m.store, ref, password)
+	n, err := importAccounts(ctx, m.svc, ref, password)
 	if err != nil {
 		return err
 	}
