@@ -105,28 +105,11 @@ func ParseRequestsQuery(values url.Values, now time.Time) (RequestsQuery, error)
 		return RequestsQuery{}, err
 	}
 
-	start, err := f.datetime("start_date")
-	if err != nil {
+	if q.From, q.To, err = f.dateWindow(now, Window, Window); err != nil {
 		return RequestsQuery{}, err
 	}
-	end, err := f.datetime("end_date")
-	if err != nil {
-		return RequestsQuery{}, err
-	}
-	switch {
-	case start.IsZero() && end.IsZero():
-		q.From = now.Add(-Window)
-	case end.IsZero():
-		q.From, q.To = start, start.Add(Window)
-	case start.IsZero():
-		q.From, q.To = end.Add(-Window), end
-	case end.Before(start):
-		return RequestsQuery{}, dispatcher.FieldError("end_date", "结束时间早于开始时间 (end_date is before start_date)")
-	case end.Sub(start) > Window:
-		return RequestsQuery{}, dispatcher.FieldError("end_date",
-			"查询时间跨度不能超过 90 天 (start_date to end_date may not span more than 90 days)")
-	default:
-		q.From, q.To = start, end
+	if values.Get("start_date") == "" && values.Get("end_date") == "" {
+		q.To = time.Time{} // the last 90 days, and whatever comes after now
 	}
 
 	status, err := f.line("status", 64)
@@ -199,6 +182,35 @@ func (f form) datetime(name string) (time.Time, error) {
 	}
 	return time.Time{}, dispatcher.FieldError(name,
 		"%s 不是带时区的日期时间 (%s must be an RFC 3339 datetime with an offset, e.g. 2026-11-27T08:00:00+08:00)", name, name)
+}
+
+// dateWindow reads start_date and end_date into a window of at most max: with neither, def up to
+// now; with one, def from or up to it. A window that ends before it starts, or spans more than
+// max, is refused, naming end_date.
+func (f form) dateWindow(now time.Time, def, max time.Duration) (from, to time.Time, err error) {
+	start, err := f.datetime("start_date")
+	if err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	end, err := f.datetime("end_date")
+	if err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	switch {
+	case start.IsZero() && end.IsZero():
+		return now.Add(-def), now, nil
+	case end.IsZero():
+		return start, start.Add(def), nil
+	case start.IsZero():
+		return end.Add(-def), end, nil
+	case end.Before(start):
+		return time.Time{}, time.Time{}, dispatcher.FieldError("end_date", "结束时间早于开始时间 (end_date is before start_date)")
+	case end.Sub(start) > max:
+		days := int(max / (24 * time.Hour))
+		return time.Time{}, time.Time{}, dispatcher.FieldError("end_date",
+			"查询时间跨度不能超过 %d 天 (start_date to end_date may not span more than %d days)", days, days)
+	}
+	return start, end, nil
 }
 
 // integer reads a whole number in [min, max], def when absent.

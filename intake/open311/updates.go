@@ -51,29 +51,11 @@ type UpdatesQuery struct {
 
 // ParseUpdatesQuery reads start_date and end_date; now anchors the default window.
 func ParseUpdatesQuery(values url.Values, now time.Time) (UpdatesQuery, error) {
-	f := form{values: values}
-	start, err := f.datetime("start_date")
+	from, to, err := form{values: values}.dateWindow(now, UpdatesWindow, MaxUpdatesSpan)
 	if err != nil {
 		return UpdatesQuery{}, err
 	}
-	end, err := f.datetime("end_date")
-	if err != nil {
-		return UpdatesQuery{}, err
-	}
-	switch {
-	case start.IsZero() && end.IsZero():
-		return UpdatesQuery{From: now.Add(-UpdatesWindow), To: now}, nil
-	case end.IsZero():
-		return UpdatesQuery{From: start, To: start.Add(UpdatesWindow)}, nil
-	case start.IsZero():
-		return UpdatesQuery{From: end.Add(-UpdatesWindow), To: end}, nil
-	case end.Before(start):
-		return UpdatesQuery{}, dispatcher.FieldError("end_date", "结束时间早于开始时间 (end_date is before start_date)")
-	case end.Sub(start) > MaxUpdatesSpan:
-		return UpdatesQuery{}, dispatcher.FieldError("end_date",
-			"查询时间跨度不能超过 7 天 (start_date to end_date may not span more than 7 days)")
-	}
-	return UpdatesQuery{From: start, To: end}, nil
+	return UpdatesQuery{From: from, To: to}, nil
 }
 
 func (h *handler) getUpdates(ctx context.Context, w http.ResponseWriter, format string, values url.Values) {
