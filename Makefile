@@ -2,7 +2,8 @@
 GO        ?= go
 export CGO_ENABLED := 1
 BIN       := bin/cityhub
-PKGS      := ./...
+# node_modules of the consoles' sources may hold Go files of npm packages: never ours to build.
+PKGS      := $(shell $(GO) list -e ./... 2>/dev/null | grep -v /node_modules/)
 BENCHTIME ?= 2s
 
 .PHONY: build run test bench lint fuzz clean migrate-check

@@ -66,7 +66,7 @@ type route struct {
 // apiRoutes lists every JSON API route; the OpenAPI document must describe each (a test checks).
 func (s *Server) apiRoutes() []route {
 	h := func(p string, fn http.HandlerFunc) route { return route{p, fn} }
-	return []route{
+	rs := []route{
 		h("GET /{$}", s.handleHome),
 		h("GET /home.css", serveHomeCSS),
 		h("GET /docs/{name}", s.handleDoc),
@@ -86,10 +86,15 @@ func (s *Server) apiRoutes() []route {
 		h("GET /api/v1/measures", s.authed(s.handleMeasures)),
 		h("GET /api/v1/stream", s.authedQuery(s.handleStream)),
 	}
+	// Each concern lists its own routes in its own file.
+	for _, more := range [][]route{s.sessionRoutes(), s.mediaRoutes(), s.consoleAPIRoutes(), s.adminRoutes()} {
+		rs = append(rs, more...)
+	}
+	return rs
 }
 
 func (s *Server) routes(mux *http.ServeMux, open311 http.Handler) {
-	for _, r := range s.apiRoutes() {
+	for _, r := range append(s.apiRoutes(), s.pageRoutes()...) {
 		mux.Handle(r.pattern, r.handler)
 	}
 	if open311 != nil {
