@@ -8,8 +8,21 @@ BENCHTIME ?= 2s
 
 .PHONY: build run test bench lint fuzz clean migrate-check
 
-build:
+# The consoles (web/console) are built with npm and Vite when their sources changed, then embedded.
+CONSOLE        := web/console
+CONSOLE_SRC    := $(shell find $(CONSOLE)/src -type f 2>/dev/null) $(addprefix $(CONSOLE)/,index.html package.json vite.config.ts tsconfig.json)
+CONSOLE_OUT    := $(CONSOLE)/dist/app/index.html
+CONSOLE_DEPS   := $(CONSOLE)/node_modules/.package-lock.json
+
+build: $(CONSOLE_OUT)
 	$(GO) build -o $(BIN) ./cmd/cityhub
+
+$(CONSOLE_DEPS): $(CONSOLE)/package-lock.json
+	cd $(CONSOLE) && npm ci --no-audit --no-fund
+	touch $@
+
+$(CONSOLE_OUT): $(CONSOLE_SRC) $(CONSOLE_DEPS)
+	cd $(CONSOLE) && npm run build
 
 run: build
 	./$(BIN) serve --demo
@@ -20,10 +33,13 @@ run: build
 STORE_PKGS := ./dispatcher/ ./intake/... ./cmd/cityhub/
 STORE_FIXED := TestWalkthrough|TestTwoInstances|TestAuditVerify|TestAuditCheckpoint|TestLimitsAndRepeat|TestReferenceChange|TestDeadlineMarksOnce|TestRedisDown|TestPostgresRestart|TestAcceptedReportSurvivesKill9|TestMigrate
 
-test:
+# The front end's unit tests (Vitest) and its browser tests (Playwright driving Debian's Chromium
+# against a hub started from bin/cityhub) run after the Go tests.
+test: build
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 	CITYHUB_TEST_STORE=postgres $(GO) test -race -count=1 -timeout 30m -skip '$(STORE_FIXED)' $(STORE_PKGS)
+	cd $(CONSOLE) && npm test
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./geo/ ./sqlite/ ./postgres/ ./redis/ ./dispatcher/ ./intake/open311/ ./web/stream/
@@ -40,7 +56,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzCanonicalJSONIsEncodingJSON -fuzztime 60s ./dispatcher/
 
 clean:
-	rm -rf bin
+	rm -rf bin $(CONSOLE)/dist/app $(CONSOLE)/node_modules
 
 # cityhub migrate from a SQLite district of CASES cases (default 100,000) to PostgreSQL, then audit.
 migrate-check:

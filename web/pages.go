@@ -1,4 +1,19 @@
 package web
 
+import (
+	"net/http"
+
+	"cityhub/web/console"
+)
+
+// consoles serves the built front end; built once per process (the files are in the binary).
+var consoles = console.NewHandler(console.Files())
+
 // pageRoutes lists the HTML pages and the consoles' built assets (not in the OpenAPI document).
-func (s *Server) pageRoutes() []route { return nil }
+func (s *Server) pageRoutes() []route {
+	return []route{
+		{"GET /console/assets/{name}", http.HandlerFunc(consoles.ServeAsset)},
+		{"GET /console/{$}", http.HandlerFunc(consoles.ServeIndex)},
+		{"GET /console/{rest...}", http.HandlerFunc(consoles.ServeIndex)},
+	}
+}

@@ -77,6 +77,7 @@ func (s *Server) apiRoutes() []route {
 		h("POST /api/v1/logout", s.authed(s.handleLogout)),
 		h("GET /api/v1/me", s.authed(s.handleMe)),
 		h("GET /api/v1/reference", s.authed(s.handleReference)),
+		h("GET /api/v1/jurisdictions", s.authed(s.handleJurisdictions)),
 		h("POST /api/v1/complaints", s.authed(s.handleSubmit)),
 		h("GET /api/v1/cases", s.authed(s.handleListCases)),
 		h("GET /api/v1/cases/{number}", s.authed(s.handleGetCase)),

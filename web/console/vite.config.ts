@@ -1,0 +1,31 @@
+// The consoles' build: one Vue application served under /console/, each console a lazily loaded
+// route so that a phone downloads only its own; Element Plus components and their styles imported
+// on demand; every asset pre-compressed (gzip and brotli) for the Go server to send as it is.
+import { defineConfig } from 'vitest/config'
+import vue from '@vitejs/plugin-vue'
+import Components from 'unplugin-vue-components/vite'
+import AutoImport from 'unplugin-auto-import/vite'
+import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
+import { compression } from 'vite-plugin-compression2'
+
+export default defineConfig({
+  base: '/console/',
+  plugins: [
+    vue(),
+    AutoImport({ resolvers: [ElementPlusResolver({ importStyle: 'css' })], dts: 'src/auto-imports.d.ts' }),
+    Components({ resolvers: [ElementPlusResolver({ importStyle: 'css' })], dts: 'src/components.d.ts' }),
+    compression({ algorithms: ['gzip', 'brotliCompress'], threshold: 512, deleteOriginalAssets: false }),
+  ],
+  build: {
+    outDir: 'dist/app',
+    emptyOutDir: true,
+    assetsDir: 'assets',
+    target: 'es2020',
+    chunkSizeWarningLimit: 800,
+    reportCompressedSize: false,
+  },
+  test: {
+    environment: 'jsdom',
+    include: ['src/**/*.test.ts'],
+  },
+})
