@@ -8,7 +8,7 @@
 // reconnects at once, since a socket that slept may be dead without knowing it.
 
 import { shallowReactive, shallowRef, triggerRef } from 'vue'
-import { get } from './api'
+import { ApiError, get } from './api'
 import type { CaseRow, StreamMessage } from './types'
 
 export type LinkState = 'connecting' | 'catching_up' | 'live' | 'offline'
@@ -87,11 +87,23 @@ export class LiveStore {
 
   /** reload replaces what is held with a fresh snapshot. */
   async reload() {
-    const snap = await get<Snapshot>(this.snapshotPath)
+    const snap = await this.snapshot()
     this.rows.clear()
     for (const c of snap.cases) this.rows.set(c.id, c)
     this.status.lastId = snap.last_event_id
     triggerRef(this.revision)
+  }
+
+  // snapshot reads the rows; a hub without the snapshot route (older than the consoles) gives its
+  // open cases through the list, and the stream replays from the start (versions drop repeats).
+  private async snapshot(): Promise<Snapshot> {
+    try {
+      return await get<Snapshot>(this.snapshotPath)
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 404) throw e
+      const page = await get<{ cases: CaseRow[] }>('/api/v1/cases?open=true&limit=1000')
+      return { last_event_id: 0, cases: page.cases }
+    }
   }
 
   private connect() {
