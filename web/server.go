@@ -26,6 +26,12 @@ type Config struct {
 	CommitStats func() (writes, commits int64)
 	// Proxies are the reverse proxies whose X-Forwarded-* headers are believed.
 	Proxies proxy.Trusted
+	// PublicURL is the hub's configured public root URL ("" derives it from each request): the
+	// origin a browser's websocket must come from, and whether cookies are Secure.
+	PublicURL string
+	// MapTiles is an optional tile server URL template for the consoles' maps ({z}/{x}/{y}), and
+	// MapTilesDatum the datum its tiles are drawn in (wgs84 or gcj02).
+	MapTiles, MapTilesDatum string
 }
 
 // Server routes requests to the domain service.
@@ -38,19 +44,21 @@ type Server struct {
 	metrics *metrics
 	proxies proxy.Trusted
 	handler http.Handler
+
+	publicURL, mapTiles, mapTilesDatum string
 }
 
 // New builds the server and its routes.
 func New(cfg Config) *Server {
 	s := &Server{svc: cfg.Service, hub: cfg.Hub, log: cfg.Logger, health: cfg.Health, backoff: cfg.Backoff,
-		proxies: cfg.Proxies}
+		proxies: cfg.Proxies, publicURL: cfg.PublicURL, mapTiles: cfg.MapTiles, mapTilesDatum: cfg.MapTilesDatum}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
 	s.metrics = newMetrics(s, cfg.CommitStats)
 	mux := http.NewServeMux()
 	s.routes(mux, cfg.Open311)
-	s.handler = s.metrics.instrument(mux)
+	s.handler = s.securityHeaders(s.metrics.instrument(mux))
 	return s
 }
 
@@ -67,7 +75,7 @@ type route struct {
 func (s *Server) apiRoutes() []route {
 	h := func(p string, fn http.HandlerFunc) route { return route{p, fn} }
 	rs := []route{
-		h("GET /{$}", s.handleHome),
+		h("GET /{$}", s.handleRoot),
 		h("GET /home.css", serveHomeCSS),
 		h("GET /docs/{name}", s.handleDoc),
 		h("GET /healthz", s.handleHealth),

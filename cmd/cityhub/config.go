@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,6 +31,9 @@ type Config struct {
 	PublicURL string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-* headers are believed.
 	TrustedProxies proxy.Trusted
+	// MapTiles is an optional tile URL template for the consoles' maps; MapTilesDatum the datum
+	// of its tiles (wgs84 or gcj02: overlays are converted to it for drawing).
+	MapTiles, MapTilesDatum string
 	// ReadTimeout bounds the reading of a request, headers and body (0: 30 s); WriteTimeout the
 	// handling of a request and the writing of its answer (0: 60 s); IdleTimeout is how long a
 	// keep-alive connection may wait for its next request (0: 60 s).
@@ -105,4 +109,25 @@ func redact(dsn string) string {
 		return dsn[:scheme+3] + user + ":***" + dsn[at:]
 	}
 	return dsn
+}
+
+// checkMapTiles refuses a tile URL that is not an absolute http(s) template with {z}, {x} and {y},
+// and a datum other than wgs84 or gcj02.
+func checkMapTiles(tiles, datum string) error {
+	if datum != "wgs84" && datum != "gcj02" {
+		return fmt.Errorf("--map-tiles-datum must be wgs84 or gcj02; got %q", datum)
+	}
+	if tiles == "" {
+		return nil
+	}
+	u, err := url.Parse(strings.ReplaceAll(tiles, "{s}", "s"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("--map-tiles must be an absolute http or https URL; got %q", tiles)
+	}
+	for _, p := range []string{"{z}", "{x}", "{y}"} {
+		if !strings.Contains(tiles, p) {
+			return fmt.Errorf("--map-tiles must contain {z}, {x} and {y}; got %q", tiles)
+		}
+	}
+	return nil
 }

@@ -94,6 +94,8 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.RedisPrefix, "redis-prefix", envOr("CITYHUB_REDIS_PREFIX", "cityhub"), "namespace of the hub's Redis keys")
 	fs.IntVar(&m.Config.Open311Rate, "open311-rate", 600, "Open311 reports accepted per api key per minute (0: no cap)")
 	publicURL := fs.String("public-url", os.Getenv("CITYHUB_PUBLIC_URL"), "root URL the public reaches the hub at (default: from each request)")
+	fs.StringVar(&m.Config.MapTiles, "map-tiles", os.Getenv("CITYHUB_MAP_TILES"), "tile server URL template for the consoles' maps, e.g. https://{s}.tiles.example.cn/{z}/{x}/{y}.png (default: no tiles, the jurisdictions alone)")
+	fs.StringVar(&m.Config.MapTilesDatum, "map-tiles-datum", envOr("CITYHUB_MAP_TILES_DATUM", "wgs84"), "datum the tiles are drawn in: wgs84, or gcj02 for AMap, Tencent and most Chinese tile servers")
 	trusted := fs.String("trusted-proxies", os.Getenv("CITYHUB_TRUSTED_PROXIES"), "reverse proxies whose X-Forwarded-* headers are believed (addresses or CIDR prefixes, comma-separated)")
 	rest, err := parse(fs, args)
 	if err != nil {
@@ -104,6 +106,9 @@ func (m *Main) ParseFlags(args []string) error {
 	}
 	if m.Config.PublicURL, err = proxy.ParsePublicURL(*publicURL); err != nil {
 		return usageError{"serve: --public-url: " + err.Error()}
+	}
+	if err := checkMapTiles(m.Config.MapTiles, m.Config.MapTilesDatum); err != nil {
+		return usageError{"serve: " + err.Error()}
 	}
 	if m.Config.TrustedProxies, err = proxy.Parse(*trusted); err != nil {
 		return usageError{"serve: --trusted-proxies: " + err.Error()}
@@ -165,6 +170,7 @@ func (m *Main) start() error {
 	}
 	server := web.New(web.Config{Service: m.svc, Hub: m.hub, Logger: m.Log, Health: m.health,
 		Backoff: m.shared.backoff, CommitStats: commitStats, Proxies: m.Config.TrustedProxies,
+		PublicURL: m.Config.PublicURL, MapTiles: m.Config.MapTiles, MapTilesDatum: m.Config.MapTilesDatum,
 		Open311: open311.NewHandler(m.svc, open311.Options{PublicURL: m.Config.PublicURL,
 			Proxies: m.Config.TrustedProxies, Logger: m.Log, Limiter: m.shared.limits,
 			PostsPerMinute: m.Config.Open311Rate})})
