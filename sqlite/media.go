@@ -24,10 +24,10 @@ type MediaStore struct {
 
 var _ dispatcher.MediaStore = (*MediaStore)(nil)
 
-// NewMediaStore keeps the files of s's attachments under dir, which it creates.
+// NewMediaStore keeps the files of s's attachments under dir, which the first upload creates.
 func NewMediaStore(s *Store, dir string) (*MediaStore, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("media directory: %w", err)
+	if dir == "" {
+		return nil, fmt.Errorf("media directory: none given")
 	}
 	return &MediaStore{s: s, dir: dir}, nil
 }
@@ -54,6 +54,9 @@ func (m *MediaStore) PutMedia(ctx context.Context, rec *dispatcher.Media, conten
 		dispatcher.MediaPublic: content.Public, dispatcher.MediaThumbnail: content.Thumbnail} {
 		if data == nil {
 			continue
+		}
+		if err := m.makeFolder(rec.SHA256); err != nil {
+			return storeErr(err, what)
 		}
 		if err := writeDurably(m.path(rec.SHA256, v), data); err != nil {
 			return storeErr(err, what)
@@ -86,6 +89,22 @@ func (m *MediaStore) putRecord(ctx context.Context, rec *dispatcher.Media, uploa
 	return tx.Commit()
 }
 
+// makeFolder creates the folder of a hash's files if it is missing, and syncs the folders above
+// it so that the new entries survive a crash.
+func (m *MediaStore) makeFolder(sha256 string) error {
+	dir := filepath.Join(m.dir, sha256[:2])
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	if err := syncDir(m.dir); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(m.dir))
+}
+
 // writeDurably puts data at path unless a file is there already: a temporary file in the same
 // folder, synced, renamed into place, and the folder synced so that the rename survives a crash.
 func writeDurably(path string, data []byte) error {
@@ -93,12 +112,6 @@ func writeDurably(path string, data []byte) error {
 		return nil
 	}
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return err
-	}
-	if err := syncDir(filepath.Dir(dir)); err != nil { // the new folder's entry
-		return err
-	}
 	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err

@@ -6,8 +6,10 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"runtime"
 
 	"cityhub/dispatcher"
+	"cityhub/media"
 	"cityhub/web/proxy"
 	"cityhub/web/stream"
 )
@@ -26,6 +28,8 @@ type Config struct {
 	CommitStats func() (writes, commits int64)
 	// Proxies are the reverse proxies whose X-Forwarded-* headers are believed.
 	Proxies proxy.Trusted
+	// MediaLimits bound uploads by kind (zero: 10 MB photos, 50 MB videos).
+	MediaLimits media.Limits
 }
 
 // Server routes requests to the domain service.
@@ -38,12 +42,15 @@ type Server struct {
 	metrics *metrics
 	proxies proxy.Trusted
 	handler http.Handler
+
+	mediaLimits media.Limits
+	mediaSlots  chan struct{} // uploads being processed at once, at most one per core
 }
 
 // New builds the server and its routes.
 func New(cfg Config) *Server {
 	s := &Server{svc: cfg.Service, hub: cfg.Hub, log: cfg.Logger, health: cfg.Health, backoff: cfg.Backoff,
-		proxies: cfg.Proxies}
+		proxies: cfg.Proxies, mediaLimits: cfg.MediaLimits, mediaSlots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
