@@ -116,9 +116,17 @@ func tooLarge(typ string, limit int64) error {
 	if media.IsVideo(typ) {
 		kind, en = "视频", "a video"
 	}
-	mb := limit >> 20
+	size := sizeText(limit)
 	return &dispatcher.Error{Code: dispatcher.ETooLarge, Field: "file",
-		Message: fmt.Sprintf("文件过大：%s最多 %d MB (the file is too large: %s may be at most %d MB)", kind, mb, en, mb)}
+		Message: fmt.Sprintf("文件过大：%s最多 %s (the file is too large: %s may be at most %s)", kind, size, en, size)}
+}
+
+// sizeText writes a limit in MB when it is a whole number of them, else in KB.
+func sizeText(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MB", n>>20)
+	}
+	return fmt.Sprintf("%d KB", (n+1023)>>10)
 }
 
 // uploadError says what went wrong with reading the body in the API's terms.
