@@ -234,3 +234,12 @@ func (tx *change) attach(media []string, data map[string]any) (map[string]any, e
 	data["media"] = media
 	return data, nil
 }
+
+// MediaLister is implemented by media stores that can list what they keep, so that `cityhub
+// migrate` carries a district's attachments over with its cases.
+type MediaLister interface {
+	// MediaHashes pages through the stored files' hashes in ascending order.
+	MediaHashes(ctx context.Context, after string, limit int) ([]string, error)
+	// MediaUploaders lists who uploaded a file, in any order.
+	MediaUploaders(ctx context.Context, sha256 string) ([]string, error)
+}

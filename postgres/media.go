@@ -127,3 +127,29 @@ func mediaHashes(c *dispatcher.Case) []string {
 	}
 	return out
 }
+
+var _ dispatcher.MediaLister = (*Store)(nil)
+
+// MediaHashes pages through the hashes of the stored files in ascending order.
+func (s *Store) MediaHashes(ctx context.Context, after string, limit int) ([]string, error) {
+	return s.strings(ctx, "SELECT sha256 FROM media WHERE sha256 > $1 ORDER BY sha256 LIMIT $2", after, limit)
+}
+
+// MediaUploaders lists who uploaded a file.
+func (s *Store) MediaUploaders(ctx context.Context, sha256 string) ([]string, error) {
+	return s.strings(ctx, "SELECT login FROM media_uploaders WHERE sha256 = $1 ORDER BY login", sha256)
+}
+
+// strings runs a query of one text column.
+func (s *Store) strings(ctx context.Context, query string, args ...any) ([]string, error) {
+	var out []string
+	err := s.query(ctx, "the attachments could not be read", func(ctx context.Context, q querier) error {
+		rows, err := q.Query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	return out, err
+}

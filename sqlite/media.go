@@ -227,3 +227,33 @@ func putCaseMedia(ctx context.Context, tx *sql.Tx, c *dispatcher.Case) error {
 	}
 	return nil
 }
+
+var _ dispatcher.MediaLister = (*MediaStore)(nil)
+
+// MediaHashes pages through the hashes of the stored files in ascending order.
+func (m *MediaStore) MediaHashes(ctx context.Context, after string, limit int) ([]string, error) {
+	return m.strings(ctx, "SELECT sha256 FROM media WHERE sha256 > ? ORDER BY sha256 LIMIT ?", after, limit)
+}
+
+// MediaUploaders lists who uploaded a file.
+func (m *MediaStore) MediaUploaders(ctx context.Context, sha256 string) ([]string, error) {
+	return m.strings(ctx, "SELECT login FROM media_uploaders WHERE sha256 = ? ORDER BY login", sha256)
+}
+
+// strings runs a query of one text column.
+func (m *MediaStore) strings(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := m.s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, storeErr(err, "the attachments could not be read")
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, storeErr(err, "the attachments could not be read")
+		}
+		out = append(out, s)
+	}
+	return out, storeErr(rows.Err(), "the attachments could not be read")
+}

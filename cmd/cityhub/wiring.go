@@ -88,13 +88,18 @@ func (p *sharedParts) dedupOrNil() dispatcher.Deduper {
 }
 
 // openMedia is where a store's attachments are kept: PostgreSQL keeps them itself, so that every
-// instance serves them; a SQLite hub keeps them as files in the data directory's media folder.
+// instance serves them; a SQLite hub keeps them as files in the folder media beside its database
+// file (so <data>/media by default).
 func openMedia(store dispatcher.Store, cfg Config) (dispatcher.MediaStore, error) {
 	switch st := store.(type) {
 	case dispatcher.MediaStore:
 		return st, nil
 	case *sqlite.Store:
-		return sqlite.NewMediaStore(st, filepath.Join(cfg.DataDir, "media"))
+		path, err := cfg.sqlitePath()
+		if err != nil {
+			return nil, err
+		}
+		return sqlite.NewMediaStore(st, filepath.Join(filepath.Dir(path), "media"))
 	}
 	return nil, nil
 }
