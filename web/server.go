@@ -6,8 +6,10 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"runtime"
 
 	"cityhub/dispatcher"
+	"cityhub/media"
 	"cityhub/web/proxy"
 	"cityhub/web/stream"
 )
@@ -32,6 +34,8 @@ type Config struct {
 	// MapTiles is an optional tile server URL template for the consoles' maps ({z}/{x}/{y}), and
 	// MapTilesDatum the datum its tiles are drawn in (wgs84 or gcj02).
 	MapTiles, MapTilesDatum string
+	// MediaLimits bound uploads by kind (zero: 10 MB photos, 50 MB videos).
+	MediaLimits media.Limits
 }
 
 // Server routes requests to the domain service.
@@ -46,12 +50,15 @@ type Server struct {
 	handler http.Handler
 
 	publicURL, mapTiles, mapTilesDatum string
+	mediaLimits                        media.Limits
+	mediaSlots                         chan struct{} // uploads being processed at once, at most one per core
 }
 
 // New builds the server and its routes.
 func New(cfg Config) *Server {
 	s := &Server{svc: cfg.Service, hub: cfg.Hub, log: cfg.Logger, health: cfg.Health, backoff: cfg.Backoff,
-		proxies: cfg.Proxies, publicURL: cfg.PublicURL, mapTiles: cfg.MapTiles, mapTilesDatum: cfg.MapTilesDatum}
+		proxies: cfg.Proxies, publicURL: cfg.PublicURL, mapTiles: cfg.MapTiles, mapTilesDatum: cfg.MapTilesDatum,
+		mediaLimits: cfg.MediaLimits, mediaSlots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -7,9 +7,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
+	"cityhub/media"
 	"cityhub/web/proxy"
 )
 
@@ -40,6 +42,8 @@ type Config struct {
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 	// StreamCheckInterval is how often an open stream checks its token (0: 15 s).
 	StreamCheckInterval time.Duration
+	// MediaLimits bound uploaded photos and videos, in bytes (0: 10 MB and 50 MB).
+	MediaLimits media.Limits
 }
 
 // flagSet declares the common flags with their environment defaults.
@@ -65,6 +69,19 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		rest = append(rest, args[0])
 		args = args[1:]
 	}
+}
+
+// envInt is the environment variable key as a whole number, def when it is unset, and -1 when
+// it is not a number (so that the flag's range check refuses it).
+func envInt(key string, def int) int {
+	v := os.Getenv(key)
+	if v == "" {
+		return def
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		return n
+	}
+	return -1
 }
 
 func envOr(key, def string) string {
