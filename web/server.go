@@ -69,6 +69,16 @@ func New(cfg Config) *Server {
 	return s
 }
 
+// RoutePatterns lists every route the server answers ("METHOD /path"), API and pages: the
+// authorization walk checks that its table names each one.
+func (s *Server) RoutePatterns() []string {
+	var out []string
+	for _, r := range append(s.apiRoutes(), s.pageRoutes()...) {
+		out = append(out, r.pattern)
+	}
+	return out
+}
+
 // Handler is the root handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 

@@ -35,6 +35,7 @@ type Main struct {
 	svc    *dispatcher.Service
 	hub    *stream.Hub
 	srv    *http.Server
+	web    *web.Server
 	ln     net.Listener
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -182,6 +183,7 @@ func (m *Main) start() error {
 		Open311: open311.NewHandler(m.svc, open311.Options{PublicURL: m.Config.PublicURL,
 			Proxies: m.Config.TrustedProxies, Logger: m.Log, Limiter: m.shared.limits,
 			PostsPerMinute: m.Config.Open311Rate})})
+	m.web = server
 	m.srv = m.httpServer(server.Handler())
 	m.goRun(func() {
 		if err := m.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
