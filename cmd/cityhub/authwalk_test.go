@@ -2,13 +2,11 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -190,16 +188,4 @@ func unitScoped(t *testing.T, f *walkFixture, who string, body []byte) {
 			t.Errorf("sj-1's list: 古南 %v 三江 %v, want only 三江's", seen[f.gn.Number], seen[f.sj.Number])
 		}
 	}
-}
-
-// keysOf lists a JSON object's keys (for messages).
-func keysOf(body []byte) string {
-	var m map[string]json.RawMessage
-	_ = json.Unmarshal(body, &m)
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return strings.Join(ks, ",")
 }
