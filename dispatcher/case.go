@@ -120,7 +120,14 @@ const (
 	ChannelWeChat  = "wechat"
 	ChannelWeb     = "web"
 	ChannelOpen311 = "open311"
+	// ChannelInspector is 监督员上报: what an inspector finds on patrol, filed by that inspector
+	// (only an inspector may file on it). The filer has seen the problem on site, so the report
+	// needs no verification (核实): see needUnverifiedReport.
+	ChannelInspector = "inspector"
 )
+
+// Channels lists every channel, in the order consoles and measures show them.
+var Channels = []string{ChannelHotline, ChannelWeChat, ChannelWeb, ChannelOpen311, ChannelInspector}
 
 // Contact is how to reach the reporter. Shown only inside the command centre unless revealed.
 type Contact struct {

@@ -86,7 +86,7 @@ func orderParam(v string) (bool, error) {
 	return false, dispatcher.FieldError("order", "order 须为 newest 或 oldest (order must be newest or oldest)")
 }
 
-var channels = []string{dispatcher.ChannelHotline, dispatcher.ChannelWeChat, dispatcher.ChannelWeb, dispatcher.ChannelOpen311}
+var channels = dispatcher.Channels
 
 // knownCodes refuses a unit, owner, category, channel or jurisdiction the reference data does not
 // have.
