@@ -252,7 +252,10 @@ type Event struct {
 	Tallies     []TallyDelta `json:"tallies,omitempty"`     // last event of a write: its measure deltas
 }
 
-// CaseSummary is the part of a case that consoles show in lists, carried on every event.
+// CaseSummary is the part of a case that consoles show in lists, carried on every event: what
+// the queues of the consoles sort and filter on, so that a console keeps its lists from the
+// stream alone. The fields from Warning on are covered by the hash from HashV3 on; an event
+// written before carries them empty (EventSummary fills in what its event knows).
 type CaseSummary struct {
 	Number       string     `json:"number"`
 	State        State      `json:"state"`
@@ -266,7 +269,25 @@ type CaseSummary struct {
 	Point        Point      `json:"point"`
 	Deadline     *time.Time `json:"deadline,omitempty"`
 	Overdue      bool       `json:"overdue,omitempty"`
+
+	// Warning: a clock that still counts has passed its warning mark (80%) and none is overdue
+	// (the yellow queue; Overdue is the red one).
+	Warning     bool              `json:"warning"`
+	ReturnCount int               `json:"return_count"`
+	Arbitration string            `json:"arbitration"`  // "" | "pending" | "ruled"
+	Extension   *ExtensionRequest `json:"extension"`    // the pending request, or null
+	SuspendedAt *time.Time        `json:"suspended_at"` // while suspended: since when, else null
+	RepeatOf    string            `json:"repeat_of"`    // a likely duplicate of this earlier case
+	MergedInto  string            `json:"merged_into"`  // merged into this case
+	Inspector   string            `json:"inspector"`    // the inspector assigned to verify or check
+	Text        string            `json:"text"`         // the description, cut to SummaryTextRunes
+	CreatedAt   time.Time         `json:"created_at"`   // when the report came in
+	UpdatedAt   time.Time         `json:"updated_at"`   // the time of the write
+	Version     int64             `json:"version"`      // the case's version after the write
 }
+
+// SummaryTextRunes is how much of a case's description its summary carries: a queue's line.
+const SummaryTextRunes = 60
 
 // IsOverdue reports whether a running clock has been marked overdue.
 func (c *Case) IsOverdue() bool {
@@ -277,6 +298,32 @@ func (c *Case) IsOverdue() bool {
 		}
 	})
 	return overdue
+}
+
+// IsWarned reports whether a clock that still counts has passed its warning mark.
+func (c *Case) IsWarned() bool {
+	warned := false
+	c.Clocks.Each(func(_ string, k *Clock) {
+		if k.StoppedAt == nil && k.Warned {
+			warned = true
+		}
+	})
+	return warned
+}
+
+// SuspendedSince is when the case was suspended (the earliest clock it stopped), or nil.
+func (c *Case) SuspendedSince() *time.Time {
+	if c.State != Suspended {
+		return nil
+	}
+	var since *time.Time
+	c.Clocks.Each(func(_ string, k *Clock) {
+		if k.StoppedAt == nil && k.SuspendedAt != nil && (since == nil || k.SuspendedAt.Before(*since)) {
+			t := *k.SuspendedAt
+			since = &t
+		}
+	})
+	return since
 }
 
 // Deadline is the deadline the case is working to now: the handling clock's while the unit
