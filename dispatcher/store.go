@@ -123,6 +123,11 @@ type CaseFilter struct {
 	Limit        int // 0 means 100
 
 	Categories []string // any of these categories
+	// OpenOrUpdatedSince, when set, keeps the open cases and the finished ones last written at or
+	// after it (a console's snapshot: every open case and those finished today).
+	OpenOrUpdatedSince time.Time
+	// Phone keeps the cases whose reporter left exactly this phone number (a caller's history).
+	Phone string
 	// Published keeps what the public may read: the public cases (Case.IsPublic), and, when APIKey
 	// is set too, the cases that api key submitted. APIKey alone keeps only the cases it submitted.
 	Published bool
