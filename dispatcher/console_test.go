@@ -1,8 +1,10 @@
 package dispatcher_test
 
 import (
+	"context"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -156,5 +158,60 @@ func TestCallerHistory(t *testing.T) {
 	}
 	if _, err := f.svc.Cases(f.ctx, f.actor(t, "lead1"), D.CaseFilter{Phone: "1381234%"}); D.ErrorField(err) != "phone" {
 		t.Errorf("a pattern for a number: %v", err)
+	}
+}
+
+// racingStore runs a write right after the first of the two reads a snapshot makes (the stream
+// position and the cases), whichever comes first: the moment at which a write would be missed if
+// the snapshot read them in the wrong order.
+type racingStore struct {
+	D.Store
+	write func()
+	once  sync.Once
+}
+
+func (s *racingStore) LastEventID(ctx context.Context) (int64, error) {
+	defer s.once.Do(s.write)
+	return s.Store.LastEventID(ctx)
+}
+
+func (s *racingStore) ListCases(ctx context.Context, f D.CaseFilter) (D.CasePage, error) {
+	defer s.once.Do(s.write)
+	return s.Store.ListCases(ctx, f)
+}
+
+// TestSnapshotThenStreamMissesNothing: a console that applies, from a snapshot, the events after
+// its last_event_id whose summary's version is newer than its row ends with what the store holds,
+// even when a write lands between the snapshot's two reads.
+func TestSnapshotThenStreamMissesNothing(t *testing.T) {
+	f := newFixture(t, false)
+	c := f.submit(t, "complaint", "0501")
+	racing := &racingStore{Store: f.store}
+	ref, router := qijiang(t)
+	svc, err := D.NewService(D.Config{Store: racing, Router: router, Reference: ref, Now: f.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	racing.write = func() { f.act(t, "gn-1", c, D.ActionRequest{Action: D.ActAcknowledge}) }
+	snap, err := svc.Snapshot(f.ctx, f.actor(t, "disp1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[int64]D.CaseSummary{}
+	for _, r := range snap.Cases {
+		rows[r.ID] = r.CaseSummary
+	}
+	evs, err := f.store.EventsAfter(f.ctx, snap.LastEventID, 0) // what the stream sends from since
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evs {
+		if s := D.EventSummary(e); s.Version > rows[e.CaseID].Version {
+			rows[e.CaseID] = s
+		}
+	}
+	stored, _ := f.store.Case(f.ctx, c.ID)
+	if got := rows[c.ID]; got.State != D.InProgress || got.Version != stored.Version {
+		t.Errorf("the console holds %s version %d, the store %s version %d", got.State, got.Version, stored.State, stored.Version)
 	}
 }
