@@ -106,6 +106,15 @@ func (s *Service) checkRoleUnit(role Role, unit string) error {
 	return nil
 }
 
+// account reads an account for a change, its absence said in the API's words.
+func (s *Service) account(ctx context.Context, login string) (*Account, error) {
+	a, err := s.store.Account(ctx, login)
+	if ErrorCode(err) == ENotFound {
+		return nil, Errorf(ENotFound, "没有账号 %s (no account %s)", login, login)
+	}
+	return a, err
+}
+
 // AccountPatch changes the fields of an account that it gives; Certificate given as null takes the
 // certificate away.
 type AccountPatch struct {
@@ -155,7 +164,7 @@ func (s *Service) AdminUpdateAccount(ctx context.Context, actor Actor, login str
 	if p.empty() {
 		return nil, 0, FieldError("body", "请给出要修改的字段：name、role、unit、certificate 或 disabled (give a field to change: name, role, unit, certificate or disabled)")
 	}
-	a, err := s.store.Account(ctx, login)
+	a, err := s.account(ctx, login)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -211,7 +220,7 @@ func (s *Service) AdminResetPassword(ctx context.Context, actor Actor, login str
 	if err := requireAdmin(actor); err != nil {
 		return "", 0, err
 	}
-	a, err := s.store.Account(ctx, login)
+	a, err := s.account(ctx, login)
 	if err != nil {
 		return "", 0, err
 	}
