@@ -286,7 +286,9 @@ type CaseSummary struct {
 	Version     int64             `json:"version"`      // the case's version after the write
 }
 
-// SummaryTextRunes is how much of a case's description its summary carries: a queue's line.
+// SummaryTextRunes is how much of a case's description its summary carries: a queue's line. It is
+// part of hash formula 3: the audit compares a case's text cut to it with what its last event
+// carries, so changing it needs a new formula.
 const SummaryTextRunes = 60
 
 // IsOverdue reports whether a running clock has been marked overdue.
