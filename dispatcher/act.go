@@ -113,10 +113,14 @@ func (s *Service) CaseEvents(ctx context.Context, actor Actor, id int64) ([]*Eve
 }
 
 // Cases lists the cases the actor may see: a unit's members only their unit's, past or present.
+// A caller's history (f.Phone) is only for the roles that see reporters' numbers.
 func (s *Service) Cases(ctx context.Context, actor Actor, f CaseFilter) (CasePage, error) {
-	if !actor.InCentre() && actor.Role != System {
-		f.VisibleTo = actor.Unit
+	if f.Phone != "" {
+		if err := checkPhoneQuery(actor, f.Phone); err != nil {
+			return CasePage{}, err
+		}
 	}
+	scope(actor, &f)
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}

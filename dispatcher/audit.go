@@ -426,23 +426,39 @@ func (a *auditor) checkLastWrite(c *Case, evs []*Event) {
 }
 
 // checkSummary names each field of the case's summary that differs from what its last write
-// recorded; it reports whether it found one.
+// recorded (the fields its formula covers); it reports whether it found one.
 func (a *auditor) checkSummary(c *Case, last *Event) bool {
-	got, want := hashedSummaryOf(Summarize(c)), hashedSummaryOf(last.Summary)
+	got, want := summaryFields(Summarize(c), last.HashVersion), summaryFields(last.Summary, last.HashVersion)
 	found := false
-	for _, k := range []struct{ name, body, event string }{
-		{"state", string(got.State), string(want.State)}, {"owner", got.Owner, want.Owner}, {"unit", got.Unit, want.Unit},
-		{"channel", got.Channel, want.Channel}, {"nature", got.Nature, want.Nature}, {"category", got.Category, want.Category},
-		{"jurisdiction", got.Jurisdiction, want.Jurisdiction}, {"address", got.Address, want.Address},
-		{"point", fmt.Sprint(got.Point), fmt.Sprint(want.Point)}, {"deadline", got.Deadline, want.Deadline},
-		{"overdue", fmt.Sprint(got.Overdue), fmt.Sprint(want.Overdue)},
-	} {
-		if k.body != k.event {
-			a.find("case %s: the case body says %s %q, its last write (seq %d) left %q", c.Number, k.name, k.body, last.Seq, k.event)
+	for i, k := range got {
+		if k.value != want[i].value {
+			a.find("case %s: the case body says %s %q, its last write (seq %d) left %q", c.Number, k.name, k.value, last.Seq, want[i].value)
 			found = true
 		}
 	}
 	return found
+}
+
+type summaryField struct{ name, value string }
+
+// summaryFields lists the fields of a summary that a formula covers, each as text.
+func summaryFields(s CaseSummary, formula int) []summaryField {
+	h := hashedSummaryV3Of(s)
+	out := []summaryField{
+		{"state", string(h.State)}, {"owner", h.Owner}, {"unit", h.Unit}, {"channel", h.Channel},
+		{"nature", h.Nature}, {"category", h.Category}, {"jurisdiction", h.Jurisdiction}, {"address", h.Address},
+		{"point", fmt.Sprint(h.Point)}, {"deadline", h.Deadline}, {"overdue", fmt.Sprint(h.Overdue)},
+	}
+	if formula < HashV3 {
+		return out
+	}
+	ext, _ := canonicalJSON(h.Extension)
+	return append(out, summaryField{"warning", fmt.Sprint(h.Warning)}, summaryField{"return_count", fmt.Sprint(h.ReturnCount)},
+		summaryField{"arbitration", h.Arbitration}, summaryField{"extension", string(ext)},
+		summaryField{"suspended_at", h.SuspendedAt}, summaryField{"repeat_of", h.RepeatOf},
+		summaryField{"merged_into", h.MergedInto}, summaryField{"inspector", h.Inspector}, summaryField{"text", h.Text},
+		summaryField{"created_at", h.CreatedAt}, summaryField{"updated_at", h.UpdatedAt},
+		summaryField{"version", fmt.Sprint(h.Version)})
 }
 
 // record keeps what the log and measure checks need of a case's events.

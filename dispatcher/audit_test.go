@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	D "cityhub/dispatcher"
 
@@ -138,5 +139,63 @@ func TestCheckpointNotes(t *testing.T) {
 	}
 	if _, err := D.OpenCheckpoint([]byte("audit.example/qj\nnot a size\n"), vkey); err == nil {
 		t.Error("a malformed checkpoint was accepted")
+	}
+}
+
+// v2Store writes new cases as a hub did before hash formula 3: the summary without the queues'
+// fields, hashed with the second formula.
+type v2Store struct{ D.Store }
+
+func (s v2Store) CreateCase(ctx context.Context, c *D.Case, evs []*D.Event, tallies []D.Tally) error {
+	prev := ""
+	for _, e := range evs {
+		old := e.Summary
+		e.Summary = D.CaseSummary{Number: old.Number, State: old.State, Owner: old.Owner, Unit: old.Unit,
+			Channel: old.Channel, Nature: old.Nature, Category: old.Category, Jurisdiction: old.Jurisdiction,
+			Address: old.Address, Point: old.Point, Deadline: old.Deadline, Overdue: old.Overdue}
+		e.HashVersion, e.PrevHash = D.HashV2, prev
+		e.Hash = D.EventHash(e)
+		prev = e.Hash
+	}
+	c.LastHash = prev
+	return s.Store.CreateCase(ctx, c, evs, tallies)
+}
+
+// TestSecondFormulaEventsStillVerify: a case written with hash formula 2 verifies, its summary
+// checked on the fields that formula covers; its next write chains formula-3 events, whose
+// summaries carry the queues' fields, and the case verifies again. EventSummary gives the old
+// events the version and time their event knows.
+func TestSecondFormulaEventsStillVerify(t *testing.T) {
+	f := newFixture(t, false)
+	ref, router := qijiang(t)
+	old, err := D.NewService(D.Config{Store: v2Store{f.store}, Router: router, Reference: ref, Now: f.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := old.Submit(f.ctx, f.actor(t, "op1"), complaintAt(guNan))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := audit(t, f); rep.LegacyEvents != 0 || rep.Events != 3 {
+		t.Errorf("audit of a formula-2 case: %d legacy events of %d, want 0 of 3", rep.LegacyEvents, rep.Events)
+	}
+	evs, err := f.store.CaseEvents(f.ctx, res.Case.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := D.EventSummary(evs[1]); s.Version != 2 || !s.UpdatedAt.Equal(evs[1].At) {
+		t.Errorf("a formula-2 event's summary: version %d updated %v, want 2 and its time", s.Version, s.UpdatedAt)
+	}
+	f.clock.Add(time.Minute)
+	c := f.act(t, "gn-1", res.Case, D.ActionRequest{Action: D.ActAcknowledge})
+	audit(t, f)
+	evs, err = f.store.CaseEvents(f.ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := evs[len(evs)-1]
+	if last.HashVersion != D.HashV3 || last.Summary.Version != 4 || last.Summary.Text != "人行道上有流动摊贩" ||
+		!last.Summary.CreatedAt.Equal(c.CreatedAt) || !last.Summary.UpdatedAt.Equal(last.At) {
+		t.Errorf("the next write: formula %d, summary %+v", last.HashVersion, last.Summary)
 	}
 }

@@ -63,6 +63,12 @@ func TestCanonicalJSONIsEncodingJSON(t *testing.T) {
 			Visible: []string{"CMD", awkward}, CaseDigest: "ab", Tallies: []TallyDelta{{Day: "2026-12-04",
 				Measure: "received", Delta: -1, Keys: &[4]string{awkward, "", "0501", "web"}}, {Dim: "unit", Key: awkward}}},
 		hashedEventV2{Visible: []string{}},
+		hashedEventV3{V: HashV3, hashedEvent: hashedEvent{Seq: 2, Reason: awkward, Data: raw},
+			Case: hashedSummaryV3{hashedSummary: hashedSummary{State: "in_progress", Address: awkward},
+				Text: awkward, Arbitration: awkward, Extension: &hashedExtension{Reason: awkward, Limit: Limit{Value: 1, Unit: awkward}},
+				CreatedAt: "2026-12-04T01:02:03.5Z", Version: 1 << 40},
+			Visible: []string{awkward}, CaseDigest: "ab"},
+		hashedEventV3{Visible: []string{}},
 		Case{Text: awkward, Returns: map[string]int{awkward: 1, "a": 2}, Owners: []string{}, Media: []string{awkward},
 			Reporter: Contact{Phone: "13800138000"}, Seal: []byte{1, 2}, Location: Location{Point: Point{Lat: -0.000001}}},
 	}

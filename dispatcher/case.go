@@ -120,7 +120,14 @@ const (
 	ChannelWeChat  = "wechat"
 	ChannelWeb     = "web"
 	ChannelOpen311 = "open311"
+	// ChannelInspector is 监督员上报: what an inspector finds on patrol, filed by that inspector
+	// (only an inspector may file on it). The filer has seen the problem on site, so the report
+	// needs no verification (核实): see needUnverifiedReport.
+	ChannelInspector = "inspector"
 )
+
+// Channels lists every channel, in the order consoles and measures show them.
+var Channels = []string{ChannelHotline, ChannelWeChat, ChannelWeb, ChannelOpen311, ChannelInspector}
 
 // Contact is how to reach the reporter. Shown only inside the command centre unless revealed.
 type Contact struct {
@@ -245,7 +252,10 @@ type Event struct {
 	Tallies     []TallyDelta `json:"tallies,omitempty"`     // last event of a write: its measure deltas
 }
 
-// CaseSummary is the part of a case that consoles show in lists, carried on every event.
+// CaseSummary is the part of a case that consoles show in lists, carried on every event: what
+// the queues of the consoles sort and filter on, so that a console keeps its lists from the
+// stream alone. The fields from Warning on are covered by the hash from HashV3 on; an event
+// written before carries them empty (EventSummary fills in what its event knows).
 type CaseSummary struct {
 	Number       string     `json:"number"`
 	State        State      `json:"state"`
@@ -259,7 +269,27 @@ type CaseSummary struct {
 	Point        Point      `json:"point"`
 	Deadline     *time.Time `json:"deadline,omitempty"`
 	Overdue      bool       `json:"overdue,omitempty"`
+
+	// Warning: a clock that still counts has passed its warning mark (80%) and none is overdue
+	// (the yellow queue; Overdue is the red one).
+	Warning     bool              `json:"warning"`
+	ReturnCount int               `json:"return_count"`
+	Arbitration string            `json:"arbitration"`  // "" | "pending" | "ruled"
+	Extension   *ExtensionRequest `json:"extension"`    // the pending request, or null
+	SuspendedAt *time.Time        `json:"suspended_at"` // while suspended: since when, else null
+	RepeatOf    string            `json:"repeat_of"`    // a likely duplicate of this earlier case
+	MergedInto  string            `json:"merged_into"`  // merged into this case
+	Inspector   string            `json:"inspector"`    // the inspector assigned to verify or check
+	Text        string            `json:"text"`         // the description, cut to SummaryTextRunes
+	CreatedAt   time.Time         `json:"created_at"`   // when the report came in
+	UpdatedAt   time.Time         `json:"updated_at"`   // the time of the write
+	Version     int64             `json:"version"`      // the case's version after the write
 }
+
+// SummaryTextRunes is how much of a case's description its summary carries: a queue's line. It is
+// part of hash formula 3: the audit compares a case's text cut to it with what its last event
+// carries, so changing it needs a new formula.
+const SummaryTextRunes = 60
 
 // IsOverdue reports whether a running clock has been marked overdue.
 func (c *Case) IsOverdue() bool {
@@ -270,6 +300,32 @@ func (c *Case) IsOverdue() bool {
 		}
 	})
 	return overdue
+}
+
+// IsWarned reports whether a clock that still counts has passed its warning mark.
+func (c *Case) IsWarned() bool {
+	warned := false
+	c.Clocks.Each(func(_ string, k *Clock) {
+		if k.StoppedAt == nil && k.Warned {
+			warned = true
+		}
+	})
+	return warned
+}
+
+// SuspendedSince is when the case was suspended (the earliest clock it stopped), or nil.
+func (c *Case) SuspendedSince() *time.Time {
+	if c.State != Suspended {
+		return nil
+	}
+	var since *time.Time
+	c.Clocks.Each(func(_ string, k *Clock) {
+		if k.StoppedAt == nil && k.SuspendedAt != nil && (since == nil || k.SuspendedAt.Before(*since)) {
+			t := *k.SuspendedAt
+			since = &t
+		}
+	})
+	return since
 }
 
 // Deadline is the deadline the case is working to now: the handling clock's while the unit

@@ -143,7 +143,7 @@ func (tx *change) finish() {
 	tx.hashEvents()
 }
 
-// hashEvents chains the events of the change with HashV2. The last one also records the digest
+// hashEvents chains the events of the change with HashCurrent. The last one also records the digest
 // of the case as the change leaves it and the change's measure deltas, so that the audit can
 // check every stored field of the case, and the measures, against the chain. A case written
 // before seals existed gets its seal now (the store keeps the first seal a case is given).
@@ -159,7 +159,7 @@ func (tx *change) hashEvents() {
 	last.Tallies = compactTallies(tx.tallies)
 	last.CaseDigest = CaseDigest(c)
 	for _, ev := range tx.events {
-		ev.HashVersion, ev.PrevHash = HashV2, c.LastHash
+		ev.HashVersion, ev.PrevHash = HashCurrent, c.LastHash
 		ev.Hash = EventHash(ev)
 		c.LastHash = ev.Hash
 	}
@@ -167,7 +167,36 @@ func (tx *change) hashEvents() {
 
 // Summarize is the list view of a case that travels on every event.
 func Summarize(c *Case) CaseSummary {
+	var ext *ExtensionRequest
+	if c.Extension != nil {
+		e := *c.Extension
+		ext = &e
+	}
 	return CaseSummary{Number: c.Number, State: c.State, Owner: c.Owner, Unit: c.Unit,
 		Channel: c.Channel, Nature: c.Nature, Category: c.Category, Jurisdiction: c.Routing.Jurisdiction,
-		Address: c.Location.Address, Point: c.Location.Point, Deadline: c.Deadline(), Overdue: c.IsOverdue()}
+		Address: c.Location.Address, Point: c.Location.Point, Deadline: c.Deadline(), Overdue: c.IsOverdue(),
+		Warning: c.IsWarned() && !c.IsOverdue(), ReturnCount: c.ReturnCount, Arbitration: c.Arbitration,
+		Extension: ext, SuspendedAt: c.SuspendedSince(), RepeatOf: c.RepeatOf, MergedInto: c.MergedInto,
+		Inspector: c.Inspector, Text: shortText(c.Text, SummaryTextRunes), CreatedAt: c.CreatedAt,
+		UpdatedAt: c.UpdatedAt, Version: c.Version}
+}
+
+// shortText is the first n characters of s, with an ellipsis when it was longer.
+func shortText(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// EventSummary is the summary an event carries, with what an event written before HashV3 (whose
+// summary lacks the queues' fields) can tell of its case: its version and the time of its write.
+// The hash covers the summary as stored, never this.
+func EventSummary(e *Event) CaseSummary {
+	s := e.Summary
+	if e.HashVersion < HashV3 && s.Version == 0 {
+		s.Version, s.UpdatedAt = e.Seq, e.At
+	}
+	return s
 }

@@ -9,6 +9,7 @@ package dispatcher
 type guard func(s *Service, c *Case, a Actor) error
 
 var guards = map[string]guard{
+	ActVerify:         needUnverifiedReport,
 	ActAnswer:         needInquiry,
 	ActDispatch:       needNoArbitration,
 	ActArbitrate:      needArbitration,
@@ -47,6 +48,16 @@ func (s *Service) AvailableActions(c *Case, a Actor) []string {
 		}
 	}
 	return out
+}
+
+// needUnverifiedReport: a patrol report (监督员上报) was verified on site by the inspector who
+// filed it, as in every 数字城管 centre; sending an inspector to verify it again would only delay
+// its registration.
+func needUnverifiedReport(_ *Service, c *Case, _ Actor) error {
+	if c.Channel == ChannelInspector {
+		return Errorf(EConflict, "监督员上报已由上报的监督员现场核实，无需再核实 (a patrol report was verified on site by the inspector who filed it)")
+	}
+	return nil
 }
 
 func needInquiry(_ *Service, c *Case, _ Actor) error {

@@ -16,6 +16,15 @@ import (
 // keep their first-formula hashes (HashVersion 0) and still verify.
 const HashV2 = 2
 
+// HashV3 is the formula of events written since the summary carries what the consoles' queues
+// need (CaseSummary's fields from Warning on): HashV2 with those fields added to the summary it
+// covers. Events written before keep their formulas and still verify; new fields never change the
+// hash of an event already written, since each formula names exactly the fields it covers.
+const HashV3 = 3
+
+// HashCurrent is the formula new events are hashed with.
+const HashCurrent = HashV3
+
 // hashedEvent is the part of an event the first formula covers, in a fixed field order. The
 // store-wide ID and the case summary are left out: the ID is assigned by the store after hashing.
 type hashedEvent struct {
@@ -57,6 +66,61 @@ type hashedSummary struct {
 	Overdue      bool   `json:"overdue"`
 }
 
+// hashedEventV3 is what HashV3 covers: hashedEventV2's fields with the longer summary.
+type hashedEventV3 struct {
+	V int `json:"v"`
+	hashedEvent
+	Case       hashedSummaryV3 `json:"case"`
+	Visible    []string        `json:"visible"`
+	CaseDigest string          `json:"case_digest"`
+	Tallies    []TallyDelta    `json:"tallies"`
+}
+
+// hashedSummaryV3 is hashedSummary and the queues' fields, every time written in UTC.
+type hashedSummaryV3 struct {
+	hashedSummary
+	Warning     bool             `json:"warning"`
+	ReturnCount int              `json:"return_count"`
+	Arbitration string           `json:"arbitration"`
+	Extension   *hashedExtension `json:"extension"`
+	SuspendedAt string           `json:"suspended_at"`
+	RepeatOf    string           `json:"repeat_of"`
+	MergedInto  string           `json:"merged_into"`
+	Inspector   string           `json:"inspector"`
+	Text        string           `json:"text"`
+	CreatedAt   string           `json:"created_at"`
+	UpdatedAt   string           `json:"updated_at"`
+	Version     int64            `json:"version"`
+}
+
+// hashedExtension is an ExtensionRequest with its time in UTC.
+type hashedExtension struct {
+	RequestedBy string `json:"requested_by"`
+	RequestedAt string `json:"requested_at"`
+	Limit       Limit  `json:"limit"`
+	Reason      string `json:"reason"`
+}
+
+func hashedSummaryV3Of(s CaseSummary) hashedSummaryV3 {
+	h := hashedSummaryV3{hashedSummary: hashedSummaryOf(s), Warning: s.Warning, ReturnCount: s.ReturnCount,
+		Arbitration: s.Arbitration, SuspendedAt: utcText(s.SuspendedAt), RepeatOf: s.RepeatOf,
+		MergedInto: s.MergedInto, Inspector: s.Inspector, Text: s.Text, CreatedAt: utcText(&s.CreatedAt),
+		UpdatedAt: utcText(&s.UpdatedAt), Version: s.Version}
+	if x := s.Extension; x != nil {
+		h.Extension = &hashedExtension{RequestedBy: x.RequestedBy, RequestedAt: utcText(&x.RequestedAt),
+			Limit: x.Limit, Reason: x.Reason}
+	}
+	return h
+}
+
+// utcText is a time in UTC, RFC 3339 with its fraction as far as it is known ("" for nil).
+func utcText(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
 func hashedSummaryOf(s CaseSummary) hashedSummary {
 	h := hashedSummary{State: s.State, Owner: s.Owner, Unit: s.Unit, Channel: s.Channel, Nature: s.Nature,
 		Category: s.Category, Jurisdiction: s.Jurisdiction, Address: s.Address, Point: s.Point, Overdue: s.Overdue}
@@ -84,12 +148,11 @@ func EventHash(e *Event) string {
 	case 0:
 		body, _ = canonicalJSON(hashedFields(e))
 	case HashV2:
-		visible := e.Visible
-		if visible == nil {
-			visible = []string{} // stores give back an empty list for none
-		}
 		body, _ = canonicalJSON(hashedEventV2{V: HashV2, hashedEvent: hashedFields(e),
-			Case: hashedSummaryOf(e.Summary), Visible: visible, CaseDigest: e.CaseDigest, Tallies: e.Tallies})
+			Case: hashedSummaryOf(e.Summary), Visible: visibleOf(e), CaseDigest: e.CaseDigest, Tallies: e.Tallies})
+	case HashV3:
+		body, _ = canonicalJSON(hashedEventV3{V: HashV3, hashedEvent: hashedFields(e),
+			Case: hashedSummaryV3Of(e.Summary), Visible: visibleOf(e), CaseDigest: e.CaseDigest, Tallies: e.Tallies})
 	default:
 		return ""
 	}
@@ -98,6 +161,15 @@ func EventHash(e *Event) string {
 	h.Write([]byte{'\n'})
 	h.Write(body)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// visibleOf is the event's visible units as the formulas cover them: stores give back an empty
+// list for none.
+func visibleOf(e *Event) []string {
+	if e.Visible == nil {
+		return []string{}
+	}
+	return e.Visible
 }
 
 // NewSeal is a fresh random key for a case's digest.

@@ -39,7 +39,7 @@ func RoleLabel(r Role) string { return labelOr(roleLabels[r], string(r)) }
 // Labels returns every label table, for consoles.
 func Labels() map[string]any {
 	return map[string]any{"states": stateLabels, "actions": actionLabels, "roles": roleLabels, "clocks": clockLabels,
-		"decisions": decisionLabels}
+		"decisions": decisionLabels, "channels": channelLabels, "place_kinds": PlaceKinds}
 }
 
 func labelOr(label, fallback string) string {
@@ -56,3 +56,11 @@ var clockLabels = map[string]string{
 
 // ClockLabel is the Chinese name of a clock.
 func ClockLabel(name string) string { return labelOr(clockLabels[name], name) }
+
+var channelLabels = map[string]string{
+	ChannelHotline: "热线电话", ChannelWeChat: "微信公众号", ChannelWeb: "网站", ChannelOpen311: "Open311 接口",
+	ChannelInspector: "监督员上报",
+}
+
+// ChannelLabel is the Chinese name of a channel.
+func ChannelLabel(c string) string { return labelOr(channelLabels[c], c) }

@@ -19,6 +19,7 @@ type Reference struct {
 	Calendar      CalendarConfig  `json:"calendar"`
 	Jurisdictions json.RawMessage `json:"jurisdictions"` // GeoJSON FeatureCollection
 	People        []Person        `json:"people,omitempty"`
+	Places        []Place         `json:"places,omitempty"` // the gazetteer (gazetteer.go)
 }
 
 // Unit is an organisation that can own a case: the command centre, a street brigade, a town office,
@@ -297,7 +298,10 @@ func (r *Reference) Validate() error {
 			}
 		}
 	}
-	return r.Catalogue.validateLimits()
+	if err := r.Catalogue.validateLimits(); err != nil {
+		return err
+	}
+	return r.validatePlaces()
 }
 
 // validateLimits checks the catalogue's own limits and settings: every limit it gives must be

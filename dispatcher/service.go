@@ -49,6 +49,7 @@ type Service struct {
 	cats     map[string]Category
 	natures  map[string]Nature
 	places   map[string]string // jurisdiction code -> name
+	gaz      *gazetteer        // jurisdictions and the gazetteer's places, to search
 	maxRetry int
 	apiKeys  keyCache
 
@@ -103,28 +104,41 @@ func (s *Service) Reconfigure(ref *Reference, router Router) error {
 	for _, n := range ref.Catalogue.Natures {
 		natures[n.Code] = n
 	}
-	places := jurisdictionNames(ref, router)
+	js := jurisdictionsOf(ref, router)
+	places := map[string]string{}
+	for _, j := range js {
+		places[j.Code] = j.Name
+	}
+	gaz := newGazetteer(ref, js, locator(router))
 	s.mu.Lock()
 	s.ref, s.cal, s.units, s.cats, s.natures, s.places, s.router = ref, cal, units, cats, natures, places, router
+	s.gaz = gaz
 	s.mu.Unlock()
 	return nil
 }
 
-// jurisdictionNames are the codes and names of the reference data's jurisdictions: the router's
-// own when it knows them (the RoutingPolicy parsed them already), otherwise as geo reads them
-// (none when the polygons cannot be read: a router refuses them anyway).
-func jurisdictionNames(ref *Reference, router Router) map[string]string {
-	names := map[string]string{}
-	var js []geo.Jurisdiction
+// jurisdictionsOf are the reference data's jurisdictions: the router's own when it knows them
+// (the RoutingPolicy parsed them already), otherwise as geo reads them (none when the polygons
+// cannot be read: a router refuses them anyway).
+func jurisdictionsOf(ref *Reference, router Router) []geo.Jurisdiction {
 	if r, ok := router.(interface{ Jurisdictions() []geo.Jurisdiction }); ok {
-		js = r.Jurisdictions()
-	} else if parsed, err := geo.LoadJurisdictions(ref.Jurisdictions); err == nil {
-		js = parsed
+		return r.Jurisdictions()
 	}
-	for _, j := range js {
-		names[j.Code] = j.Name
+	js, _ := geo.LoadJurisdictions(ref.Jurisdictions)
+	return js
+}
+
+// locator finds the jurisdiction of a point with the router's index, when it has one.
+func locator(router Router) func(Point) (*geo.Jurisdiction, bool) {
+	r, ok := router.(interface{ Index() *geo.Index })
+	if !ok || r.Index() == nil {
+		return nil
 	}
-	return names
+	ix := r.Index()
+	return func(p Point) (*geo.Jurisdiction, bool) {
+		hit, ok := ix.Locate(p)
+		return hit.Jurisdiction, ok
+	}
 }
 
 // Jurisdiction looks a jurisdiction up by code and returns its name.

@@ -87,6 +87,14 @@ type Store interface {
 	APIKey(ctx context.Context, hash string) (*APIKey, error)
 	APIKeys(ctx context.Context) ([]*APIKey, error)
 
+	// WriteAdmin makes one change of the admin API and appends its log entry in one transaction
+	// (adminlog.go says what each field does); it fills in w.Entry.ID and returns the number of
+	// tokens it revoked. A reference saved over a version other than w.ReferenceVersion, or an
+	// account created over an existing one, is EConflict and writes nothing.
+	WriteAdmin(ctx context.Context, w AdminWrite) (int, error)
+	// AdminLog returns up to f.Limit (0: 100) entries of the admin log that f selects, newest first.
+	AdminLog(ctx context.Context, f AdminLogFilter) ([]*AdminEntry, error)
+
 	// Ping reports whether the store can be reached.
 	Ping(ctx context.Context) error
 	Close() error
@@ -123,6 +131,11 @@ type CaseFilter struct {
 	Limit        int // 0 means 100
 
 	Categories []string // any of these categories
+	// OpenOrUpdatedSince, when set, keeps the open cases and the finished ones last written at or
+	// after it (a console's snapshot: every open case and those finished today).
+	OpenOrUpdatedSince time.Time
+	// Phone keeps the cases whose reporter left exactly this phone number (a caller's history).
+	Phone string
 	// Published keeps what the public may read: the public cases (Case.IsPublic), and, when APIKey
 	// is set too, the cases that api key submitted. APIKey alone keeps only the cases it submitted.
 	Published bool

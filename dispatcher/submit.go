@@ -2,6 +2,7 @@ package dispatcher
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -45,9 +46,7 @@ func (s *Service) Validate(cmp *Complaint) error {
 	if _, ok := s.nature(cmp.Nature); !ok {
 		return FieldError("nature", "未知的诉求性质 %q (unknown nature)", cmp.Nature)
 	}
-	switch cmp.Channel {
-	case ChannelHotline, ChannelWeChat, ChannelWeb, ChannelOpen311:
-	default:
+	if !slices.Contains(Channels, cmp.Channel) {
 		return FieldError("channel", "未知的渠道 %q (unknown channel)", cmp.Channel)
 	}
 	if _, ok := s.Category(cmp.Category); !ok {
@@ -84,6 +83,10 @@ func (s *Service) Submit(ctx context.Context, actor Actor, cmp Complaint) (Submi
 	}
 	if err := s.checkAttach(ctx, actor, "media", cmp.Media); err != nil {
 		return SubmitResult{}, err
+	}
+	if cmp.Channel == ChannelInspector && actor.Role != Inspector {
+		return SubmitResult{}, &Error{Code: EForbidden, Field: "channel",
+			Message: "只有监督员可以使用监督员上报渠道 (only an inspector may file on the inspector channel)"}
 	}
 	if cmp.ExternalID != "" {
 		if c, err := s.store.CaseByExternalID(ctx, cmp.Channel, cmp.ExternalID); err == nil {

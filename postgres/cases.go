@@ -186,6 +186,12 @@ func caseWhere(f dispatcher.CaseFilter) *where {
 			w.conds = append(w.conds, "NOT overdue")
 		}
 	}
+	if t := f.OpenOrUpdatedSince; !t.IsZero() {
+		w.conds = append(w.conds, "(state = ANY ("+w.arg(states(dispatcher.OpenStates))+") OR updated_at >= "+w.arg(t)+")")
+	}
+	if f.Phone != "" { // the expression of the index cases_reporter_phone (migration 0007)
+		w.conds = append(w.conds, "(body::jsonb #>> '{reporter,phone}') = "+w.arg(f.Phone))
+	}
 	readers(w, f)
 	timeBound(w, "created_at >=", f.CreatedFrom)
 	timeBound(w, "created_at <", f.CreatedTo)

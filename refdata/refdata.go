@@ -40,6 +40,10 @@ type peopleFile struct {
 	People []dispatcher.Person `json:"people"`
 }
 
+type placesFile struct {
+	Places []dispatcher.Place `json:"places"`
+}
+
 type featureProps struct {
 	Features []struct {
 		Properties struct {
@@ -50,7 +54,7 @@ type featureProps struct {
 }
 
 // Load reads units.json, categories.json, calendar.json, jurisdictions.geojson and (if present)
-// people.json from fsys. The home authority is the one that most jurisdictions belong to; the
+// people.json and places.json (the gazetteer) from fsys. The home authority is the one that most jurisdictions belong to; the
 // case-number prefix is the district id's first two letters in capitals.
 func Load(fsys fs.FS, district string) (*dispatcher.Reference, error) {
 	ref := &dispatcher.Reference{District: district}
@@ -76,6 +80,11 @@ func Load(fsys fs.FS, district string) (*dispatcher.Reference, error) {
 		return nil, err
 	}
 	ref.People = people.People
+	var places placesFile
+	if err := readJSON(fsys, "places.json", &places); err != nil && !isNotExist(err) {
+		return nil, err
+	}
+	ref.Places = places.Places
 	if err := ref.Validate(); err != nil {
 		return nil, fmt.Errorf("reference data: %w", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"reflect"
 	"time"
+
+	segjson "github.com/segmentio/encoding/json"
 )
 
 // micro is the column form of a time: microseconds since the Unix epoch.
@@ -26,9 +28,11 @@ func encode(v any) (string, error) {
 	return string(b), err
 }
 
-// decode unmarshals a body column into v and turns every time in it to UTC.
+// decode unmarshals a body column into v and turns every time in it to UTC. It reads with
+// segmentio/encoding, as the PostgreSQL store does: what encoding/json reads, at about half the
+// CPU (a console's snapshot decodes thousands of cases).
 func decode(body string, v any) error {
-	if err := json.Unmarshal([]byte(body), v); err != nil {
+	if err := segjson.Unmarshal([]byte(body), v); err != nil {
 		return err
 	}
 	toUTC(reflect.ValueOf(v))

@@ -118,6 +118,13 @@ func caseWhere(f dispatcher.CaseFilter) *where {
 			w.add("overdue = 0")
 		}
 	}
+	if t := f.OpenOrUpdatedSince; !t.IsZero() {
+		open := anys(dispatcher.OpenStates, stateArg)
+		w.add("(state IN ("+placeholders(len(open))+") OR updated_at >= ?)", append(open, micro(t))...)
+	}
+	if f.Phone != "" { // the expression of the index cases_reporter_phone (migration 0006)
+		w.add("json_extract(body, '$.reporter.phone') = ?", f.Phone)
+	}
 	readers(w, f)
 	timeBound(w, "created_at >= ?", f.CreatedFrom)
 	timeBound(w, "created_at < ?", f.CreatedTo)

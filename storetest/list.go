@@ -48,6 +48,8 @@ func filterCases(t *testing.T, s dispatcher.Store) []*dispatcher.Case {
 
 	cs[5].Owners = []string{cmd, unitGN}
 	finish(cs[5], dispatcher.Voided)
+	cs[3].Reporter.Phone = "13900139000"
+	cs[1].Reporter = dispatcher.Contact{}
 
 	for i, h := range []time.Duration{30, 3, 12, 20, 8, 40} {
 		cs[i].UpdatedAt = base.Add(h * time.Hour)
@@ -111,6 +113,13 @@ func testListCasesFilters(t *testing.T, s dispatcher.Store) {
 		{"CreatedTo (exclusive)", dispatcher.CaseFilter{CreatedTo: at(3)}, []int{0, 1, 2}},
 		{"CreatedFrom and To", dispatcher.CaseFilter{CreatedFrom: at(1), CreatedTo: at(3)}, []int{1, 2}},
 		{"UpdatedAfter (exclusive)", dispatcher.CaseFilter{UpdatedAfter: cs[2].UpdatedAt}, []int{0, 3, 5}},
+		{"OpenOrUpdatedSince", dispatcher.CaseFilter{OpenOrUpdatedSince: at(20)}, []int{0, 1, 3, 4, 5}},
+		{"OpenOrUpdatedSince (inclusive)", dispatcher.CaseFilter{OpenOrUpdatedSince: cs[2].UpdatedAt}, []int{0, 1, 2, 3, 4, 5}},
+		{"OpenOrUpdatedSince later", dispatcher.CaseFilter{OpenOrUpdatedSince: at(41)}, []int{0, 1, 3, 4}},
+		{"OpenOrUpdatedSince and VisibleTo", dispatcher.CaseFilter{OpenOrUpdatedSince: at(20), VisibleTo: unitGN}, []int{0, 4, 5}},
+		{"Phone", dispatcher.CaseFilter{Phone: "13900139000"}, []int{3}},
+		{"Phone of many", dispatcher.CaseFilter{Phone: "13800138000"}, []int{0, 2, 4, 5}},
+		{"Phone unknown", dispatcher.CaseFilter{Phone: "1380013800"}, []int{}},
 		{"Unit and Open", dispatcher.CaseFilter{Unit: unitGN, Open: &yes}, []int{0}},
 		{"VisibleTo and Overdue", dispatcher.CaseFilter{VisibleTo: unitGN, Overdue: &yes}, []int{0, 4}},
 		{"Category, Channel, not Open", dispatcher.CaseFilter{Category: catLitter,

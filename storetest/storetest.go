@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) dispatcher.Store) {
 		{"TokenUse", testTokenUse},
 		{"TokenRevocation", testTokenRevocation},
 		{"APIKeys", testAPIKeys},
+		{"WriteAdmin", testWriteAdmin},
 		{"ConcurrentCreate", testConcurrentCreate},
 		{"ConcurrentFailuresStayApart", testConcurrentFailuresStayApart},
 		{"ConcurrentUpdate", testConcurrentUpdate},

@@ -26,7 +26,9 @@ type complaintRequest struct {
 	NonPublic  bool               `json:"non_public"` // the reporter asked not to be published
 }
 
-func (req complaintRequest) complaint() (dispatcher.Complaint, error) {
+// complaint is the report the request describes. The channel defaults to the filer's own: an
+// inspector's report is a patrol report (监督员上报), anyone else's a hotline call.
+func (req complaintRequest) complaint(filer dispatcher.Role) (dispatcher.Complaint, error) {
 	if req.Lat == nil || req.Lng == nil {
 		return dispatcher.Complaint{}, dispatcher.FieldError("lat", "请提供位置坐标 lat 和 lng (lat and lng are required)")
 	}
@@ -40,7 +42,11 @@ func (req complaintRequest) complaint() (dispatcher.Complaint, error) {
 		return dispatcher.Complaint{}, err
 	}
 	channel := req.Channel
-	if channel == "" {
+	switch {
+	case channel != "":
+	case filer == dispatcher.Inspector:
+		channel = dispatcher.ChannelInspector
+	default:
 		channel = dispatcher.ChannelHotline
 	}
 	return dispatcher.Complaint{Channel: channel, Nature: req.Nature, Category: req.Category, Text: req.Text,
@@ -54,7 +60,7 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, a *dispatc
 		s.writeError(w, r, err)
 		return
 	}
-	cmp, err := req.complaint()
+	cmp, err := req.complaint(a.Role)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -20,13 +20,13 @@ import (
 
 // apiHub is the JSON API on a fresh store with the Qijiang demo data and accounts.
 type apiHub struct {
-	t      *testing.T
+	t      testing.TB
 	svc    *dispatcher.Service
 	srv    *httptest.Server
 	tokens map[string]string
 }
 
-func newAPIHub(t *testing.T) *apiHub {
+func newAPIHub(t testing.TB) *apiHub {
 	t.Helper()
 	ref, err := refdata.Qijiang()
 	if err != nil {

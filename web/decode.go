@@ -51,7 +51,10 @@ func jsonError(err error, body []byte) error {
 	var syntaxErr *json.SyntaxError
 	var maxErr *http.MaxBytesError
 	var timeErr *time.ParseError
+	var domainErr *dispatcher.Error
 	switch {
+	case errors.As(err, &domainErr): // a type's own UnmarshalJSON said what is wrong
+		return domainErr
 	case errors.As(err, &typeErr):
 		return typeError(typeErr)
 	case errors.As(err, &syntaxErr):

@@ -10,7 +10,7 @@ import (
 
 // caseFilterParams are the parameters of GET /api/v1/cases.
 var caseFilterParams = []string{"state", "open", "unit", "owner", "category", "channel", "jurisdiction",
-	"overdue", "created_from", "created_to", "updated_after", "order", "limit", "offset"}
+	"overdue", "created_from", "created_to", "updated_after", "order", "limit", "offset", "phone"}
 
 // caseFilter reads the list query. A parameter it does not know, one given twice, or a value
 // that names nothing (a state, channel, order, category, unit or jurisdiction that does not
@@ -35,6 +35,9 @@ func (s *Server) caseFilter(r *http.Request) (dispatcher.CaseFilter, error) {
 	}
 	f.Unit, f.Owner, f.Category = q.Get("unit"), q.Get("owner"), q.Get("category")
 	f.Channel, f.Jurisdiction = q.Get("channel"), q.Get("jurisdiction")
+	if f.Phone = strings.TrimSpace(q.Get("phone")); q.Has("phone") && f.Phone == "" {
+		return f, dispatcher.FieldError("phone", "phone 不能为空 (phone is empty: give the caller's number)")
+	}
 	if err := s.knownCodes(f); err != nil {
 		return f, err
 	}
@@ -86,7 +89,7 @@ func orderParam(v string) (bool, error) {
 	return false, dispatcher.FieldError("order", "order 须为 newest 或 oldest (order must be newest or oldest)")
 }
 
-var channels = []string{dispatcher.ChannelHotline, dispatcher.ChannelWeChat, dispatcher.ChannelWeb, dispatcher.ChannelOpen311}
+var channels = dispatcher.Channels
 
 // knownCodes refuses a unit, owner, category, channel or jurisdiction the reference data does not
 // have.

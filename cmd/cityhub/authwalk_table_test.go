@@ -47,11 +47,45 @@ func walkTable() []walkRow {
 		// Revealing a contact: not the legal reviewer, not the admin (README, "Reporter contacts").
 		{pattern: "POST /api/v1/cases/{number}/contact", path: gnCase("/contact"), want: caseRoute(200, map[string]int{"legal1": 403, "admin": 403}),
 			body: fixed(`{"reason":"回访核实"}`)},
+		{pattern: "GET /api/v1/console/snapshot", path: fixed("/api/v1/console/snapshot"), body: noBody, want: signedIn(200), filtered: unitScoped},
+		{pattern: "GET /api/v1/places", path: fixed("/api/v1/places?q=%E5%8F%A4%E5%8D%97"), body: noBody, want: signedIn(200)},
+		{pattern: "GET /api/v1/route", path: fixed("/api/v1/route?lat=28.95&lng=106.60&category=0501"), body: noBody, want: signedIn(200)},
+		{pattern: "GET /api/v1/cases/nearby", path: fixed("/api/v1/cases/nearby?lat=28.95&lng=106.60&category=0501"), body: noBody, want: signedIn(200), filtered: nearbyScoped},
 		{pattern: "GET /console/assets/{name}", path: fixed("/console/assets/none.js"), body: noBody, want: map[string]int{"*": 404}},
 		{pattern: "GET /console/{$}", path: fixed("/console/"), body: noBody, want: toSignIn},
 		{pattern: "GET /console/{rest...}", path: fixed("/console/dispatch"), body: noBody, want: toSignIn},
-		{pattern: "POST /logout", path: fixed("/logout"), body: noBody, want: toSignIn},
-		{pattern: "POST /api/v1/logout", path: fixed("/api/v1/logout"), body: noBody, want: signedIn(204)},
 	}
-	return rows
+	rows = append(rows, adminRows()...)
+	return append(rows,
+		walkRow{pattern: "POST /logout", path: fixed("/logout"), body: noBody, want: toSignIn},
+		walkRow{pattern: "POST /api/v1/logout", path: fixed("/api/v1/logout"), body: noBody, want: signedIn(204)})
+}
+
+// adminRows: the admin API answers the admin alone; everyone else signed in gets 403. The admin's
+// writes are sent once each, with bodies that are either valid or refused on their content (400,
+// 404), which shows that the admin got past the role check.
+func adminRows() []walkRow {
+	admin := func(status int) map[string]int { return only(status, 403, "admin") }
+	row := func(pattern, path, body string, status int) walkRow {
+		return walkRow{pattern: pattern, path: fixed(path), body: fixed(body), want: admin(status)}
+	}
+	return []walkRow{
+		row("GET /api/v1/admin/accounts", "/api/v1/admin/accounts", "", 200),
+		row("POST /api/v1/admin/accounts", "/api/v1/admin/accounts", `{"login":"walk-op","name":"走访受理员","role":"operator","unit":"CMD"}`, 201),
+		row("PATCH /api/v1/admin/accounts/{login}", "/api/v1/admin/accounts/op2", `{"name":"受理员二"}`, 200),
+		row("POST /api/v1/admin/accounts/{login}/password", "/api/v1/admin/accounts/op2/password", "", 200),
+		row("GET /api/v1/admin/apikeys", "/api/v1/admin/apikeys", "", 200),
+		row("POST /api/v1/admin/apikeys", "/api/v1/admin/apikeys", `{"name":"走访"}`, 201),
+		row("PATCH /api/v1/admin/apikeys/{id}", "/api/v1/admin/apikeys/nosuchkey", `{"disabled":true}`, 400),
+		row("GET /api/v1/admin/calendar/{year}", "/api/v1/admin/calendar/2026", "", 200),
+		row("PUT /api/v1/admin/calendar/{year}", "/api/v1/admin/calendar/2027", `{"holidays":[["2027-13-01","2027-13-02"]],"workdays":[]}`, 400),
+		row("GET /api/v1/admin/categories", "/api/v1/admin/categories", "", 200),
+		row("GET /api/v1/admin/categories/{code}", "/api/v1/admin/categories/0501", "", 200),
+		row("PUT /api/v1/admin/categories/{code}", "/api/v1/admin/categories/0501", `{"handle_limit":{"value":0,"unit":"work_day"},"route":"territorial"}`, 400),
+		row("GET /api/v1/admin/places", "/api/v1/admin/places", "", 200),
+		row("POST /api/v1/admin/places", "/api/v1/admin/places", `{"name":""}`, 400),
+		row("PUT /api/v1/admin/places/{id}", "/api/v1/admin/places/nosuchplace", `{"name":"无此地"}`, 400),
+		row("DELETE /api/v1/admin/places/{id}", "/api/v1/admin/places/nosuchplace", "", 404),
+		row("GET /api/v1/admin/log", "/api/v1/admin/log", "", 200),
+	}
 }

@@ -189,3 +189,11 @@ func unitScoped(t *testing.T, f *walkFixture, who string, body []byte) {
 		}
 	}
 }
+
+// nearbyScoped: a street team's member hears of nearby cases of its own unit only.
+func nearbyScoped(t *testing.T, f *walkFixture, who string, body []byte) {
+	t.Helper()
+	if who == "sj-1" && listed(t, body, f.gn.Number)[f.gn.Number] {
+		t.Errorf("sj-1 is told of 古南's case %s nearby", f.gn.Number)
+	}
+}

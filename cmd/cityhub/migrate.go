@@ -56,7 +56,8 @@ func runMigrate(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// copyDistrict copies reference data, accounts, api keys, cases with their events, and tallies.
+// copyDistrict copies reference data, accounts, api keys, the admin log, cases with their events,
+// and tallies.
 func copyDistrict(ctx context.Context, src, dst dispatcher.Store, progress io.Writer) (int, error) {
 	exp, ok1 := src.(dispatcher.Exporter)
 	imp, ok2 := dst.(dispatcher.Importer)
@@ -67,6 +68,9 @@ func copyDistrict(ctx context.Context, src, dst dispatcher.Store, progress io.Wr
 		return 0, err
 	}
 	if err := copyReferenceAndAccounts(ctx, src, dst); err != nil {
+		return 0, err
+	}
+	if err := copyAdminLog(ctx, src, dst); err != nil {
 		return 0, err
 	}
 	n, err := copyCases(ctx, src, imp, progress)
@@ -122,6 +126,29 @@ func copyReferenceAndAccounts(ctx context.Context, src, dst dispatcher.Store) er
 	}
 	for _, k := range keys {
 		if err := dst.PutAPIKey(ctx, *k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// copyAdminLog copies the admin log, oldest entry first (the copy numbers them anew, in the same
+// order). An admin log is short: a few entries a week.
+func copyAdminLog(ctx context.Context, src, dst dispatcher.Store) error {
+	var all []*dispatcher.AdminEntry
+	for before := int64(0); ; {
+		page, err := src.AdminLog(ctx, dispatcher.AdminLogFilter{Before: before, Limit: 1000})
+		if err != nil {
+			return fmt.Errorf("source admin log: %w", err)
+		}
+		all = append(all, page...)
+		if len(page) < 1000 {
+			break
+		}
+		before = page[len(page)-1].ID
+	}
+	for i := len(all) - 1; i >= 0; i-- {
+		if _, err := dst.WriteAdmin(ctx, dispatcher.AdminWrite{Entry: all[i]}); err != nil {
 			return err
 		}
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 // TestMigrateSQLiteToPostgres copies a district with cases in many states from SQLite to an empty
-// PostgreSQL database: case numbers, events, hashes, accounts, api keys and measures survive, the
+// PostgreSQL database: case numbers, events, hashes, accounts, api keys, the admin log and measures survive, the
 // copy audits clean, and new cases continue after the copied ids. A second migrate into the same
 // database is refused.
 func TestMigrateSQLiteToPostgres(t *testing.T) {
@@ -38,6 +38,10 @@ func TestMigrateSQLiteToPostgres(t *testing.T) {
 	src.do("POST", "/api/v1/complaints", op, map[string]any{"category": "0501", "lat": 28.95, "lng": 106.60,
 		"media": []string{up.Media.SHA256}}, 201, nil)
 	key, _ := src.m.svc.CreateAPIKey(context.Background(), "carried-over")
+	admin := src.login("admin")
+	src.do("POST", "/api/v1/admin/places", admin, map[string]any{"id": "gn-csc", "name": "古南菜市场", "kind": "market",
+		"point": map[string]float64{"lat": 29.021, "lng": 106.646}}, 201, nil)
+	src.do("DELETE", "/api/v1/admin/places/gn-csc", admin, nil, 200, nil)
 	sqlitePath := filepath.Join(src.m.Config.DataDir, "cityhub.db")
 	before := measures(t, src)
 	src.m.Close()
@@ -61,6 +65,11 @@ func TestMigrateSQLiteToPostgres(t *testing.T) {
 	dst := startInstance(t, dsn, "", "")
 	if got := measures(t, dst); got != before {
 		t.Errorf("measures differ after the copy:\n before %s\n after  %s", before, got)
+	}
+	var log struct{ Entries []dispatcher.AdminEntry }
+	dst.do("GET", "/api/v1/admin/log", dst.login("admin"), nil, 200, &log)
+	if len(log.Entries) != 2 || log.Entries[0].Action != dispatcher.AdminPlaceDelete || log.Entries[1].Target != "gn-csc" {
+		t.Errorf("the admin log after the copy: %+v", log.Entries)
 	}
 	if _, status := dst.postOpen311(key, 28.95, 106.60); status != 201 {
 		t.Errorf("the copied api key does not work: %d", status)

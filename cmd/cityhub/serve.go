@@ -74,7 +74,7 @@ func (m *Main) reloadReference(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	router, err := dispatcher.NewRoutingPolicy(ref)
+	router, err := m.svc.RouterFor(ref) // the one in force when only the calendar or the gazetteer changed
 	if err != nil {
 		return err
 	}

@@ -232,6 +232,13 @@ var tamperings = []tampering{
 	{"the case body's text", func(t *testing.T, db *rawDB, d *district) {
 		db.exec(t, "UPDATE cases SET body = replace(body, '人行道上有流动摊贩', '无') WHERE id = ?", d.ids["B"])
 	}, func(d *district) []string {
+		// The summary covers the text (its first SummaryTextRunes characters): the field is named.
+		return []string{fmt.Sprintf(`case %s: the case body says text "无", its last write (seq 3) left "人行道上有流动摊贩"`, d.numbers["B"]),
+			fmt.Sprintf("case %s: the case body is not what its last write", d.numbers["B"])}
+	}},
+	{"a field of the case body that no summary carries", func(t *testing.T, db *rawDB, d *district) {
+		db.exec(t, `UPDATE cases SET body = replace(body, '"rework_count":0', '"rework_count":1') WHERE id = ?`, d.ids["B"])
+	}, func(d *district) []string {
 		return []string{fmt.Sprintf("case %s: the case body is not what its last write", d.numbers["B"]),
 			"a field was changed outside the hub"}
 	}},
@@ -244,6 +251,12 @@ var tamperings = []tampering{
 	}},
 	{"an event's case summary", func(t *testing.T, db *rawDB, d *district) {
 		db.exec(t, `UPDATE events SET body = replace(body, '"state":"dispatched"', '"state":"closed"')
+			WHERE case_id = ? AND seq = 2`, d.ids["C"])
+	}, func(d *district) []string {
+		return []string{fmt.Sprintf("(case %s, seq 2) was altered", d.numbers["C"])}
+	}},
+	{"a field the queues read from an event's summary", func(t *testing.T, db *rawDB, d *district) {
+		db.exec(t, `UPDATE events SET body = replace(body, '"return_count":0', '"return_count":5')
 			WHERE case_id = ? AND seq = 2`, d.ids["C"])
 	}, func(d *district) []string {
 		return []string{fmt.Sprintf("(case %s, seq 2) was altered", d.numbers["C"])}

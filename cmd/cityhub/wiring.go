@@ -15,14 +15,24 @@ import (
 // openStore opens the store the configuration names: PostgreSQL for a postgres:// DSN, otherwise
 // a SQLite file.
 func openStore(ctx context.Context, cfg Config) (dispatcher.Store, error) {
+	// A failed Open returns a nil *Store: it must not become a non-nil interface, whose Close
+	// would then panic and hide the error.
 	if cfg.isPostgres() {
-		return postgres.Open(ctx, cfg.DB)
+		st, err := postgres.Open(ctx, cfg.DB)
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
 	}
 	path, err := cfg.sqlitePath()
 	if err != nil {
 		return nil, err
 	}
-	return sqlite.Open(path)
+	st, err := sqlite.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 // sharedParts are what instances share through Redis when it is configured: the doorbell, the

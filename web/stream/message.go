@@ -59,15 +59,23 @@ type Message struct {
 
 // MessageData is the body of an event message.
 type MessageData struct {
-	Case   dispatcher.CaseSummary `json:"case"`
-	Action string                 `json:"action"`
-	Actor  MessageActor           `json:"actor"`
-	From   dispatcher.State       `json:"from"`
-	To     dispatcher.State       `json:"to"`
-	Owner  string                 `json:"owner"`
-	Reason string                 `json:"reason"`
+	Case   MessageCase      `json:"case"`
+	Action string           `json:"action"`
+	Actor  MessageActor     `json:"actor"`
+	From   dispatcher.State `json:"from"`
+	To     dispatcher.State `json:"to"`
+	Owner  string           `json:"owner"`
+	Reason string           `json:"reason"`
 	// Detail is the event's own data as it was written, or null.
 	Detail json.RawMessage `json:"detail"`
+}
+
+// MessageCase is the case as the event's write left it: its id and the summary the event carries
+// (dispatcher.EventSummary), the row a console keeps in its queues. The summary is the event's
+// own, covered by its hash; nothing in it is read from the case at publish time.
+type MessageCase struct {
+	ID int64 `json:"id"`
+	dispatcher.CaseSummary
 }
 
 // MessageActor is who acted; the certificate is never sent.
@@ -92,7 +100,7 @@ func newMessage(ev *dispatcher.Event) *Message {
 		CaseID: ev.CaseID,
 		At:     ev.At.UTC(),
 		Data: MessageData{
-			Case:   ev.Summary,
+			Case:   MessageCase{ID: ev.CaseID, CaseSummary: dispatcher.EventSummary(ev)},
 			Action: ev.Action,
 			Actor: MessageActor{Login: ev.Actor.Login, Name: ev.Actor.Name, Role: ev.Actor.Role,
 				Unit: ev.Actor.Unit},
@@ -136,7 +144,10 @@ func (h *Hub) encode(ev *dispatcher.Event) []byte {
 // only (encoding/json refuses the others; the encoder used here would write them anyway).
 func writable(m *Message) bool {
 	inRange := func(t time.Time) bool { return t.Year() >= 0 && t.Year() <= 9999 }
-	return inRange(m.At) && (m.Data.Case.Deadline == nil || inRange(*m.Data.Case.Deadline))
+	maybe := func(t *time.Time) bool { return t == nil || inRange(*t) }
+	c := &m.Data.Case
+	return inRange(m.At) && maybe(c.Deadline) && maybe(c.SuspendedAt) && inRange(c.CreatedAt) &&
+		inRange(c.UpdatedAt) && (c.Extension == nil || inRange(c.Extension.RequestedAt))
 }
 
 func encodeControl(typ string, id int64) []byte {

@@ -1005,12 +1005,25 @@ func TestMessagesAreWhatEncodingJSONWrites(t *testing.T) {
 	ev.Data = json.RawMessage(` {"note" : "<b>已到现场</b>", "n": [1, 2.50]} `)
 	deadline := time.Date(2026, 11, 30, 17, 0, 0, 0, shanghai)
 	ev.Summary.Deadline = &deadline
+	ev.HashVersion, ev.Summary.Text, ev.Summary.Version, ev.Summary.ReturnCount = dispatcher.HashV3, awkward, 5, 1
+	ev.Summary.Extension = &dispatcher.ExtensionRequest{RequestedBy: "gn-lead", RequestedAt: deadline, Reason: awkward,
+		Limit: dispatcher.Limit{Value: 1, Unit: dispatcher.WorkDay}}
 	want, err := json.Marshal(newMessage(ev))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := h.encode(ev); string(got) != string(want) {
+	got := h.encode(ev)
+	if string(got) != string(want) {
 		t.Errorf("encode =\n%s\nencoding/json wrote\n%s", got, want)
+	}
+	var row struct {
+		Data struct {
+			Case map[string]any `json:"case"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(got, &row); err != nil || row.Data.Case["id"] != float64(ev.CaseID) ||
+		row.Data.Case["version"] != float64(5) || row.Data.Case["return_count"] != float64(1) || row.Data.Case["extension"] == nil {
+		t.Errorf("data.case is not the case's id beside its summary: %v %v", err, row.Data.Case)
 	}
 
 	ev.Data = json.RawMessage(`{"note":`)
