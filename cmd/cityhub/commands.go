@@ -30,7 +30,7 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	n, err := importReference(ctx, store, ref, "")
+	n, err := importReference(ctx, store, cfg, ref, "")
 	if err != nil {
 		return err
 	}
@@ -41,11 +41,13 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 
 // importReference saves reference data and creates or updates its people's accounts. Existing
 // accounts keep their password unless one is given.
-func importReference(ctx context.Context, store dispatcher.Store, ref *dispatcher.Reference, password string) (int, error) {
+// The service is opened with the command's configuration: it also opens the attachments' store,
+// which lives beside the database.
+func importReference(ctx context.Context, store dispatcher.Store, cfg Config, ref *dispatcher.Reference, password string) (int, error) {
 	if err := store.SaveReference(ctx, ref); err != nil {
 		return 0, err
 	}
-	svc, err := newService(ctx, store, Config{}, slog.Default(), nil)
+	svc, err := newService(ctx, store, cfg, slog.Default(), nil)
 	if err != nil {
 		return 0, err
 	}
