@@ -11,6 +11,8 @@ export {}
 /* prettier-ignore */
 declare module 'vue' {
   export interface GlobalComponents {
+    ActionForm: typeof import('./components/phone/ActionForm.vue')['default']
+    AlertBanner: typeof import('./components/team/AlertBanner.vue')['default']
     AppShell: typeof import('./components/AppShell.vue')['default']
     CaseMap: typeof import('./components/CaseMap.vue')['default']
     ElButton: typeof import('element-plus/es')['ElButton']
@@ -18,8 +20,13 @@ declare module 'vue' {
     ElEmpty: typeof import('element-plus/es')['ElEmpty']
     ElResult: typeof import('element-plus/es')['ElResult']
     ElTag: typeof import('element-plus/es')['ElTag']
+    EmptyState: typeof import('./components/phone/EmptyState.vue')['default']
     LinkBadge: typeof import('./components/LinkBadge.vue')['default']
+    PhotoCapture: typeof import('./components/phone/PhotoCapture.vue')['default']
     RouterLink: typeof import('vue-router')['RouterLink']
     RouterView: typeof import('vue-router')['RouterView']
+    TaskCard: typeof import('./components/phone/TaskCard.vue')['default']
+    TaskSheet: typeof import('./components/phone/TaskSheet.vue')['default']
+    Toast: typeof import('./components/phone/Toast.vue')['default']
   }
 }
