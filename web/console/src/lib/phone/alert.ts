@@ -19,9 +19,13 @@ export function unlock() {
 
 export const audioReady = () => !!ctx && ctx.state === 'running'
 
-/** beep plays two short high tones, loud enough for a street. */
+let lastBeep = 0
+
+/** beep plays two short high tones, loud enough for a street; several tasks arriving together
+ * (a console catching up after a drop) ring once. */
 export function beep() {
-  if (!ctx) return
+  if (!ctx || Date.now() - lastBeep < 1500) return
+  lastBeep = Date.now()
   const t0 = ctx.currentTime
   for (const [at, freq] of [[0, 880], [0.22, 1175]] as const) {
     const osc = ctx.createOscillator()

@@ -42,6 +42,16 @@ export interface PatrolRequest {
   external_id: string
 }
 
+/** Filed is a report the hub accepted, as the patrol screen remembers it. */
+export interface Filed {
+  number: string
+  category: string
+  state: string
+  unit?: string
+  at: string
+  duplicate: boolean
+}
+
 /** buildPatrol checks the draft and makes the request, or says in Chinese what is missing. */
 export function buildPatrol(d: PatrolDraft): { request: PatrolRequest; errors: [] } | { request: null; errors: string[] } {
   const errors: string[] = []
