@@ -79,8 +79,8 @@ export function newExternalId(login: string, rand: () => string = randomId): str
   return `patrol-${login}-${rand()}`.slice(0, 128)
 }
 
+// getRandomValues, unlike randomUUID, works on a page served over plain HTTP too.
 function randomId(): string {
-  if (typeof crypto !== 'undefined' && 'randomUUID' in crypto && isSecureContext) return crypto.randomUUID()
   const b = new Uint8Array(16)
   crypto.getRandomValues(b)
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
