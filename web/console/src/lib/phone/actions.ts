@@ -6,7 +6,7 @@
 export const phoneActions: { action: string; label: string; hint: string }[] = [
   { action: 'acknowledge', label: '签收', hint: '确认收到任务，开始处置' },
   { action: 'resolve', label: '处置反馈', hint: '拍照并填写处置结果' },
-  { action: 'pass', label: '通过', hint: '核查合格，结案' },
+  { action: 'pass', label: '核查通过', hint: '核查合格，结案' },
   { action: 'rework', label: '返工', hint: '核查不合格，退回原单位重办' },
   { action: 'verify_result', label: '核实反馈', hint: '现场核实后回报指挥中心' },
   { action: 'extend_request', label: '申请延期', hint: '处置时间不够时申请' },
