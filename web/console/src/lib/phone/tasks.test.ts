@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { CaseRow } from '../types'
-import { byUrgency, counts, inspectorTasks, isNewDispatch, isNewInspection, isTeamTask, rowAddress, teamTasks, tone } from './tasks'
+import { byUrgency, counts, dueOf, inspectorTasks, isNewDispatch, isNewInspection, isTeamTask, rowAddress, teamTasks, tone } from './tasks'
 
 const GN = 'QJ-GN-DD'
 const SJ = 'QJ-SJ-DD'
@@ -82,6 +82,13 @@ describe('tone and counts', () => {
     expect(tone(row({ deadline: '2026-12-05T09:00:00Z', overdue: true }), now)).toBe('overdue')
     expect(tone(row({ deadline: '2026-12-04T11:00:00Z', warning: true }), now)).toBe('warning')
     expect(tone(row({ deadline: '2026-12-04T11:00:00Z' }), now)).toBe('')
+  })
+  it('shows no clock while the task waits on someone else', () => {
+    const done = row({ state: 'resolved', deadline: '2026-12-04T09:00:00Z', overdue: true })
+    expect(dueOf(done)).toBeUndefined()
+    expect(tone(done, now)).toBe('')
+    expect(tone(row({ state: 'suspended', deadline: '2026-12-04T09:00:00Z' }), now)).toBe('')
+    expect(dueOf(row({ state: 'checking', deadline: '2026-12-04T09:00:00Z' }))).toBe('2026-12-04T09:00:00Z')
   })
   it('counts per state and overdue', () => {
     const c = counts([row({}), row({ state: 'in_progress', deadline: '2026-12-04T09:00:00Z' }), row({})], now)

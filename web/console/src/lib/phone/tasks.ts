@@ -61,10 +61,19 @@ export function isNewInspection(ev: EventLike | undefined, row: CaseRow | undefi
   return !!ev && (ev.action === 'verify' || ev.action === 'check') && who === login && !!row && isInspectorTask(row, login)
 }
 
+/** dueOf is the deadline the person works to, or nothing while the task waits on someone else: a
+ * resolved task's running clock is the centre's check, a suspended one's clock is stopped. */
+export function dueOf(row: { state: string; deadline?: string }): string | undefined {
+  return waiting(row.state) ? undefined : row.deadline
+}
+
+const waiting = (state: string) => state === 'resolved' || state === 'suspended'
+
 export type Tone = 'overdue' | 'warning' | ''
 
 /** tone: red once the deadline has passed (or the hub marked it overdue), amber at the warning. */
 export function tone(row: CaseRow, now: number): Tone {
+  if (waiting(row.state)) return '' // not the person's clock now
   if (row.overdue || (row.deadline && new Date(row.deadline).getTime() <= now)) return 'overdue'
   if (row.warning) return 'warning'
   return ''
