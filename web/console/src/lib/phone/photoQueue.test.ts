@@ -91,4 +91,17 @@ describe('PhotoQueue', () => {
     expect(q.hashes).toEqual([])
     expect(revoked).toEqual(['blob:a.jpg'])
   })
+  it('shrinks a photo over the hub\'s limit before sending it, and refuses it when it cannot', async () => {
+    const shrunk: string[] = []
+    const { q, pending } = queue({ maxBytes: 5000, shrink: async (f) => { shrunk.push(f.name); return f.name === 'huge.jpg' ? f : photo('big.jpg', 'image/jpeg', 3000) } })
+    q.add([photo('big.jpg', 'image/jpeg', 8000), photo('huge.jpg', 'image/jpeg', 9000)])
+    await flush()
+    expect(shrunk).toEqual(['big.jpg', 'huge.jpg'])
+    expect(pending).toHaveLength(1)
+    expect(q.items[1].status).toBe('failed')
+    expect(q.items[1].error).toBe('照片压缩后仍然太大')
+    pending[0].resolve({ sha256: sha('b') })
+    await flush()
+    expect(q.items[0].status).toBe('done')
+  })
 })

@@ -39,15 +39,21 @@ export interface QueueOptions {
   upload: Uploader
   preview?: (file: File) => string
   revoke?: (url: string) => void
+  // shrink makes a photo over maxBytes smaller (re-encoded) before it is sent; without it such a
+  // photo is refused.
+  shrink?: ((file: File) => Promise<File>) | null
   max?: number // photos per report or action
   maxBytes?: number
   parallel?: number
 }
 
-/** The most photos one report or action carries (the hub takes at most 10 media per case write). */
+/** The most photos one report or action carries. */
 export const maxPhotos = 9
-/** A phone camera's photo is 2-12 MB; anything much larger is not a photo. */
-export const maxPhotoBytes = 25 * 1024 * 1024
+/** The hub's limit for an image (media.DefaultMaxImage). A phone photo is 2-8 MB; a 50-megapixel
+ * one can be larger, and is shrunk in the phone before it is sent. */
+export const maxPhotoBytes = 10 * 1024 * 1024
+/** What is not even worth shrinking. */
+const hopelessBytes = 60 * 1024 * 1024
 
 export class PhotoQueue {
   readonly items: Photo[] = reactive([])
@@ -60,6 +66,7 @@ export class PhotoQueue {
     this.o = {
       preview: (f) => URL.createObjectURL(f),
       revoke: (u) => URL.revokeObjectURL(u),
+      shrink: null,
       max: maxPhotos,
       maxBytes: maxPhotoBytes,
       parallel: 2,
@@ -79,7 +86,7 @@ export class PhotoQueue {
         refused.push(`“${f.name}”不是照片`)
         continue
       }
-      if (f.size > this.o.maxBytes) {
+      if (f.size > (this.o.shrink ? hopelessBytes : this.o.maxBytes)) {
         refused.push(`“${f.name}”太大（${Math.round(f.size / 1048576)} MB）`)
         continue
       }
@@ -158,13 +165,18 @@ export class PhotoQueue {
 
   private async send(key: number) {
     const p = this.find(key)
-    const file = this.files.get(key)
+    let file = this.files.get(key)
     if (!p || !file) return
     const ctl = new AbortController()
     this.aborts.set(key, ctl)
     p.status = 'uploading'
     p.progress = 0
     try {
+      if (file.size > this.o.maxBytes && this.o.shrink) {
+        file = await this.o.shrink(file)
+        if (file.size > this.o.maxBytes) throw new Error('照片压缩后仍然太大')
+        if (this.files.has(key)) this.files.set(key, file) // a retry sends the smaller copy
+      }
       const info = await this.o.upload(file, (f) => { const q = this.find(key); if (q) q.progress = f }, ctl.signal)
       const q = this.find(key)
       if (!q) return // removed meanwhile
