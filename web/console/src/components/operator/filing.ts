@@ -13,6 +13,7 @@
 import type { ApiError } from '../../lib/api'
 import { stateLabel, unitName } from '../../lib/format'
 import { isInquiry, toComplaint, type IntakeForm } from './intake'
+import { zh } from './text'
 
 /** Outcome is what the hub's automatic policy will do with a report (GET /api/v1/route). */
 export type Outcome = 'dispatch' | 'transfer' | 'centre'
@@ -94,7 +95,7 @@ async function answerFiled(c: FiledCase, text: string, post: Post): Promise<Fili
     await post(actionPath(c.number), { action: 'answer', text })
     return { number: c.number, ok: true, message: `已登记并直接办结 ${c.number}` }
   } catch (e) {
-    return { number: c.number, ok: false, message: `已登记 ${c.number}，但直接办结未成功：${(e as Error).message}` }
+    return { number: c.number, ok: false, message: `已登记 ${c.number}，但直接办结未成功：${zh((e as Error).message)}` }
   }
 }
 
@@ -104,7 +105,7 @@ async function mergeFiled(c: FiledCase, role: string, m: MergeTarget, post: Post
       await post(actionPath(c.number), { action: 'merge', into: m.number, reason: m.reason })
       return { number: c.number, ok: true, message: `已登记 ${c.number} 并合并到 ${m.number}` }
     } catch (e) {
-      return { number: c.number, ok: false, message: `已登记 ${c.number}，但未能合并到 ${m.number}：${(e as Error).message}。请值班长处理。` }
+      return { number: c.number, ok: false, message: `已登记 ${c.number}，但未能合并到 ${m.number}：${zh((e as Error).message)}。请值班长处理。` }
     }
   }
   return flagRepeat(c, m, post)
@@ -116,7 +117,7 @@ async function flagRepeat(c: FiledCase, m: MergeTarget, post: Post): Promise<Fil
   try {
     await post(actionPath(c.number), { action: 'note', text })
   } catch (e) {
-    return { number: c.number, ok: false, message: `已登记 ${c.number}（${where(c)}），但未能备注重复：${(e as Error).message}` }
+    return { number: c.number, ok: false, message: `已登记 ${c.number}（${where(c)}），但未能备注重复：${zh((e as Error).message)}` }
   }
   return {
     number: c.number, ok: false,

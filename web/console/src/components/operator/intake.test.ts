@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkForm, emptyForm, fieldOf, normalisePhone, parseCoordinates, phoneForLookup, toComplaint, type IntakeForm } from './intake'
+import { addressOf, checkForm, emptyForm, fieldOf, normalisePhone, parseCoordinates, phoneForLookup, toComplaint, type IntakeForm } from './intake'
 
 const filled = (over: Partial<IntakeForm> = {}): IntakeForm => ({
   ...emptyForm(), category: '0501', text: ' 綦江大道有人推车卖水果 ', lat: 28.95, lng: 106.6, ...over,
@@ -92,5 +92,16 @@ describe('fieldOf', () => {
   it('has no field for what it does not know', () => {
     expect(fieldOf('body', 'too_large', 'file')).toBe('')
     expect(fieldOf('into', 'invalid', 'merge')).toBe('')
+  })
+})
+
+describe('addressOf', () => {
+  it('puts a place after its street or jurisdiction', () => {
+    expect(addressOf({ type: 'place', name: '綦江公园', address: '古南街道', jurisdiction_name: '古南街道' })).toBe('古南街道綦江公园')
+    expect(addressOf({ type: 'place', name: '綦江区人民政府', address: '文龙街道九龙大道' })).toBe('文龙街道九龙大道綦江区人民政府')
+    expect(addressOf({ type: 'place', name: '万达广场', jurisdiction_name: '' })).toBe('万达广场')
+  })
+  it('names a jurisdiction by itself', () => {
+    expect(addressOf({ type: 'jurisdiction', name: '古南街道', jurisdiction_name: '古南街道' })).toBe('古南街道')
   })
 })

@@ -116,6 +116,14 @@ export function parseCoordinates(s: string): (Point & { datum?: Datum }) | null 
   return datum ? { ...p, datum } : p
 }
 
+/** addressOf is the address a picked place gives the report: the gazetteer's street (or the
+ * jurisdiction) followed by the place's name, "古南街道綦江公园"; a jurisdiction is its own name. */
+export function addressOf(hit: { type: string; name: string; address?: string; jurisdiction_name?: string }): string {
+  if (hit.type !== 'place') return hit.name
+  const street = hit.address || hit.jurisdiction_name || ''
+  return street.endsWith(hit.name) ? street : `${street}${hit.name}`
+}
+
 /** fieldOf is the form field that shows the hub's complaint about `field` (ApiError.field) in a
  * step of filing; '' when none does (the message is then shown above the form). */
 export function fieldOf(field: string, code: string, step: 'file' | 'answer' | 'merge'): FormField | '' {

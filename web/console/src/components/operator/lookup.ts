@@ -4,6 +4,7 @@
 // that a slow answer to an old question never overwrites the answer to the current one.
 
 import { onBeforeUnmount, shallowReactive, watch } from 'vue'
+import { zh } from './text'
 
 export interface LookupState<T> {
   key: string | null // the question answered (or being asked); null: nothing to ask
@@ -58,7 +59,7 @@ export class Lookup<T> {
     } catch (e) {
       if (ctl.signal.aborted) return
       this.state.data = null
-      this.state.error = (e as Error).message || String(e)
+      this.state.error = zh((e as Error).message || String(e))
       this.state.code = (e as { code?: string }).code || ''
     }
     this.state.loading = false
