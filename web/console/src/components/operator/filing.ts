@@ -121,12 +121,12 @@ async function flagRepeat(c: FiledCase, m: MergeTarget, post: Post): Promise<Fil
   }
   return {
     number: c.number, ok: false,
-    message: `已登记 ${c.number}（${where(c)}），已备注与 ${m.number} 重复。自动派遣后受理员不能合并，请值班长作废或合并。`,
+    message: `已登记 ${c.number}（${where(c)}），已备注与 ${m.number} 重复。自动派遣后受理员不能合并，请值班长按重复件作废。`,
   }
 }
 
 /** repeatNote is the note left on a repeat report that could not be merged. */
 export function repeatNote(c: FiledCase, m: MergeTarget): string {
   const apart = m.distance_m !== undefined ? `，相距约 ${Math.round(m.distance_m)} 米` : ''
-  return `重复件：与 ${m.number} 反映同一问题${apart}。${m.reason}。提交时案件${stateLabel(c.state)}，受理员不能合并，请值班长处理（作废或合并到 ${m.number}）。`
+  return `重复件：与 ${m.number} 反映同一问题${apart}。${m.reason}。提交时案件${stateLabel(c.state)}，已派出的案件不能再合并，请值班长按重复件作废（理由注明 ${m.number}）。`
 }
