@@ -38,7 +38,9 @@ export function onSignedOut(fn: () => void) {
 
 const unsafe = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** api calls the hub; a lookup that may go stale passes a signal and aborts it (the AbortError is
+ * thrown as it is, not as a network failure, so that the caller can tell the two apart). */
+export async function api<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' }
   let payload: BodyInit | undefined
   if (body instanceof FormData) {
@@ -50,8 +52,9 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   if (unsafe.has(method)) headers['X-CSRF-Token'] = csrf
   let res: Response
   try {
-    res = await fetch(path, { method, headers, body: payload, credentials: 'same-origin' })
-  } catch {
+    res = await fetch(path, { method, headers, body: payload, credentials: 'same-origin', signal })
+  } catch (e) {
+    if (signal?.aborted) throw e
     throw new ApiError({ status: 0, code: 'network', detail: '网络不通，请稍后重试 (network unreachable)' })
   }
   if (res.status === 401) signedOutHandler()
@@ -69,7 +72,7 @@ async function problemOf(res: Response): Promise<Problem> {
   }
 }
 
-export const get = <T>(path: string) => api<T>('GET', path)
+export const get = <T>(path: string, signal?: AbortSignal) => api<T>('GET', path, undefined, signal)
 export const post = <T>(path: string, body?: unknown) => api<T>('POST', path, body ?? {})
 
 /** query builds a query string from the fields that are set. */
