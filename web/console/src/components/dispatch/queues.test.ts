@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { CaseRow } from '../../lib/types'
-import { byUrgency, classify, emptyFilter, latest, matcher, queuesOf, type QueueKey } from './queues'
+import { byUrgency, classify, emptyFilter, latest, matcher, queuesOf, sameRows, type QueueKey } from './queues'
 
 let n = 0
 const row = (over: Partial<CaseRow> & Record<string, unknown> = {}): CaseRow => {
@@ -45,14 +45,14 @@ const table: [string, Partial<CaseRow> & Record<string, unknown>, QueueKey[]][] 
 
 describe('queuesOf', () => {
   it.each(table)('%s', (_name, over, want) => {
-    expect(queuesOf(row(over)).sort()).toEqual([...want].sort())
+    expect([...queuesOf(row(over))].sort()).toEqual([...want].sort())
   })
 
   it('reads a full case from the case list (the live store\'s fallback): clocks instead of flags', () => {
     const late = { state: 'in_progress', overdue: undefined, clocks: { handling: { limit: { value: 1, unit: 'work_day' }, started_at: '', deadline: '2026-12-04T10:00:00Z', overdue: true, warned: true } } }
-    expect(queuesOf(row(late)).sort()).toEqual(['all', 'overdue'])
+    expect([...queuesOf(row(late))].sort()).toEqual(['all', 'overdue'])
     const warned = { state: 'in_progress', clocks: { handling: { limit: { value: 1, unit: 'work_day' }, started_at: '', deadline: '2026-12-04T10:00:00Z', warned: true } } }
-    expect(queuesOf(row(warned)).sort()).toEqual(['all', 'warning'])
+    expect([...queuesOf(row(warned))].sort()).toEqual(['all', 'warning'])
     const stopped = { state: 'resolved', clocks: { handling: { limit: { value: 1, unit: 'work_day' }, started_at: '', deadline: '', overdue: true, stopped_at: '2026-12-04T09:00:00Z' } } }
     expect(queuesOf(row(stopped))).toEqual(['check', 'all'])
   })
@@ -88,6 +88,28 @@ describe('byUrgency', () => {
     const noneNewer = row({ deadline: undefined, created_at: '2026-12-04T05:00:00Z' })
     const got = byUrgency([noneNewer, later, none, soon, late2, late1])
     expect(got.map((r) => r.id)).toEqual([late1, late2, soon, later, none, noneNewer].map((r) => r.id))
+  })
+})
+
+describe('sameRows', () => {
+  it('tells a list that changed from one that did not', () => {
+    const [a, b] = [row(), row()]
+    expect(sameRows([a, b], [a, b])).toBe(true)
+    expect(sameRows([a, b], [b, a])).toBe(false)
+    expect(sameRows([a, b], [a, { ...b }])).toBe(false)
+    expect(sameRows([a], [a, b])).toBe(false)
+  })
+})
+
+describe('a row replaced by the live store', () => {
+  it('is classified and ordered by its new fields', () => {
+    const r = row({ state: 'registered', owner: 'CMD', deadline: '2026-12-04T10:00:00Z' })
+    const other = row({ state: 'registered', owner: 'CMD', deadline: '2026-12-04T11:00:00Z' })
+    expect(queuesOf(r)).toContain('dispatch')
+    expect(byUrgency([other, r])[0]).toBe(r)
+    const moved = { ...r, state: 'dispatched', deadline: '2026-12-04T12:00:00Z' } // applyRow makes a new object
+    expect(queuesOf(moved)).toEqual(['all'])
+    expect(byUrgency([moved, other])[0]).toBe(other)
   })
 })
 

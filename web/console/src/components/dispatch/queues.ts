@@ -67,49 +67,80 @@ export function workQueue(r: CaseRow): QueueKey | '' {
 
 /** queuesOf lists every queue a row belongs in (none when the case is finished). */
 export function queuesOf(r: CaseRow): QueueKey[] {
-  if (!OPEN_STATES.has(r.state)) return []
-  const out: QueueKey[] = []
-  const w = workQueue(r)
-  if (w) out.push(w)
-  if (rowOverdue(r)) out.push('overdue')
-  else if (rowWarning(r)) out.push('warning')
-  out.push('all')
-  return out
+  return keysOf(r).queues
+}
+
+// What the queues and their order read of a row, worked out once per row: the live store replaces
+// a row with a new object when its case changes, so an event costs the parsing of one row, not of
+// every row again. A WeakMap lets replaced rows go.
+interface RowKeys {
+  r: CaseRow
+  queues: QueueKey[]
+  late: number // 0 overdue, 1 not
+  due: number // the deadline, far in the future when there is none
+  made: number // when the report came in
+  changed: number // the row's last change
+}
+
+const keyCache = new WeakMap<CaseRow, RowKeys>()
+
+const ms = (iso: string | undefined, none: number) => {
+  const t = iso ? Date.parse(iso) : NaN
+  return Number.isNaN(t) ? none : t
+}
+
+function keysOf(r: CaseRow): RowKeys {
+  let k = keyCache.get(r)
+  if (k) return k
+  const queues: QueueKey[] = []
+  const late = rowOverdue(r)
+  if (OPEN_STATES.has(r.state)) {
+    const w = workQueue(r)
+    if (w) queues.push(w)
+    if (late) queues.push('overdue')
+    else if (rowWarning(r)) queues.push('warning')
+    queues.push('all')
+  }
+  k = { r, queues, late: late ? 0 : 1, due: ms(rowDeadline(r), Number.MAX_SAFE_INTEGER), made: ms(r.created_at, 0),
+    changed: ms(r.updated_at || r.created_at, 0) }
+  keyCache.set(r, k)
+  return k
 }
 
 /** classify puts each row in its queues, in one pass; the lists are not sorted. */
 export function classify(rows: Iterable<CaseRow>): Queues {
   const q = emptyQueues()
-  for (const r of rows) for (const k of queuesOf(r)) q[k].push(r)
+  for (const r of rows) for (const k of keysOf(r).queues) q[k].push(r)
   return q
-}
-
-// deadlineMs is the row's deadline as a number, far in the future when it has none.
-function deadlineMs(r: CaseRow): number {
-  const d = rowDeadline(r)
-  const t = d ? Date.parse(d) : NaN
-  return Number.isNaN(t) ? Number.MAX_SAFE_INTEGER : t
 }
 
 /** byUrgency sorts a queue: overdue first, then the nearest deadline, then the oldest report. */
 export function byUrgency(rows: CaseRow[]): CaseRow[] {
-  const keyed = rows.map((r) => ({ r, late: rowOverdue(r) ? 0 : 1, due: deadlineMs(r), made: r.created_at ? Date.parse(r.created_at) : 0 }))
-  keyed.sort((a, b) => a.late - b.late || a.due - b.due || a.made - b.made || a.r.number.localeCompare(b.r.number))
+  const keyed = rows.map(keysOf)
+  keyed.sort((a, b) => a.late - b.late || a.due - b.due || a.made - b.made || (a.r.number < b.r.number ? -1 : a.r.number > b.r.number ? 1 : 0))
   return keyed.map((k) => k.r)
 }
 
 /** latest are the n rows changed most recently, newest first (the live feed), in one pass. */
 export function latest(rows: Iterable<CaseRow>, n: number): CaseRow[] {
-  const top: { r: CaseRow; t: number }[] = []
+  const top: RowKeys[] = []
   for (const r of rows) {
-    const t = Date.parse(r.updated_at || r.created_at || '') || 0
-    if (top.length === n && t <= top[n - 1].t) continue
+    const k = keysOf(r)
+    if (top.length === n && k.changed <= top[n - 1].changed) continue
     let i = top.length
-    while (i > 0 && top[i - 1].t < t) i--
-    top.splice(i, 0, { r, t })
+    while (i > 0 && top[i - 1].changed < k.changed) i--
+    top.splice(i, 0, k)
     if (top.length > n) top.pop()
   }
   return top.map((x) => x.r)
+}
+
+/** sameRows: the two lists hold the same rows in the same order (a view need not change). */
+export function sameRows(a: readonly CaseRow[], b: readonly CaseRow[]): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 export interface Filter {
