@@ -27,5 +27,8 @@ export default defineConfig({
   test: {
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
+    // Components under test import Element Plus with its CSS (the resolver's on-demand styles):
+    // Vite, not Node, must load that package so that its CSS imports are handled.
+    server: { deps: { inline: ['element-plus'] } },
   },
 })
