@@ -40,6 +40,11 @@ export const landing: Record<string, string> = {
 /** Points inside 古南街道 (古南大队's) and 三江街道 (三江大队's), WGS-84. */
 export const GUNAN = { lat: 28.95, lng: 106.6 }
 export const SANJIANG = { lat: 28.9433, lng: 106.6703 }
+/** More points the router gives to 古南大队 (the district's borders are irregular: checked by hand). */
+export const GUNAN_POINTS = [
+  GUNAN, { lat: 28.945, lng: 106.59 }, { lat: 28.945, lng: 106.61 }, { lat: 28.965, lng: 106.61 },
+  { lat: 28.975, lng: 106.6 }, { lat: 28.975, lng: 106.61 }, { lat: 28.965, lng: 106.62 },
+]
 
 /** Phone and desk sizes the consoles are judged at. */
 export const PHONE: ViewportSize = { width: 360, height: 740 }
@@ -175,9 +180,12 @@ export async function photo(browser: Browser): Promise<Buffer> {
   return jpeg
 }
 
-interface ConsoleOptions {
+export interface ConsoleOptions {
   viewport?: ViewportSize
+  /** another hub than the global setup's (a test that restarts its hub, a benchmark) */
   hub?: string
+  /** runs on the page before it first loads (init scripts: the benchmarks' clocks) */
+  prepare?: (page: Page) => Promise<void>
 }
 
 /** The tests' fixtures: openConsole(login) signs a person in, in a browser context of their own. */
@@ -188,6 +196,7 @@ export const test = base.extend<{ openConsole: (login: string, opts?: ConsoleOpt
       const context = await browser.newContext({ viewport: opts.viewport || DESK, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
       const page = await context.newPage()
       pages.push(page)
+      if (opts.prepare) await opts.prepare(page)
       await signIn(page, login, opts.hub)
       return page
     })
