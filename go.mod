@@ -3,6 +3,7 @@ module cityhub
 go 1.26.0
 
 require (
+	github.com/bep/imagemeta v1.0.1
 	github.com/gorilla/websocket v1.5.3
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/mattn/go-sqlite3 v1.14.53
@@ -12,6 +13,7 @@ require (
 	github.com/segmentio/encoding v0.5.4
 	github.com/uber/h3-go/v4 v4.5.0
 	golang.org/x/crypto v0.59.0
+	golang.org/x/image v0.48.0
 	golang.org/x/mod v0.43.0
 	golang.org/x/term v0.48.0
 )

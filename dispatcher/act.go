@@ -15,6 +15,9 @@ func (s *Service) Act(ctx context.Context, actor Actor, caseID int64, req Action
 	if err := req.validateFields(); err != nil {
 		return ActResult{}, err
 	}
+	if err := s.checkAttach(ctx, actor, "media", req.Media); err != nil {
+		return ActResult{}, err
+	}
 	for attempt := 0; ; attempt++ {
 		res, err := s.actOnce(ctx, actor, caseID, req)
 		if ErrorCode(err) == EConflict && req.Version == 0 && attempt < s.maxRetry && isRace(err) {

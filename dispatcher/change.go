@@ -22,6 +22,9 @@ type ActionRequest struct {
 	Approved     *bool     `json:"approved,omitempty"` // legal_review
 	Satisfaction string    `json:"satisfaction,omitempty"`
 	Version      int64     `json:"version,omitempty"` // if set, the case must still be at this version
+	// Media are hashes of uploaded files (POST /api/v1/media) the action attaches to the case:
+	// the resolution's photos, an inspector's, a note's.
+	Media []string `json:"media,omitempty"`
 
 	Publication Publication `json:"publication,omitempty"` // set_publication: public or private
 }
@@ -77,6 +80,9 @@ func (tx *change) apply(req ActionRequest) error {
 	}
 	data, err := effects[t.Action](tx, &req)
 	if err != nil {
+		return err
+	}
+	if data, err = tx.attach(req.Media, data); err != nil {
 		return err
 	}
 	tx.record(t, req, data)

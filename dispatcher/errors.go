@@ -19,6 +19,7 @@ const (
 	ETooMany      = "rate_limited" // too many requests
 	EDuplicate    = "duplicate"    // the same channel message was already accepted
 	ETooLarge     = "too_large"    // the request body is larger than the hub accepts
+	EUnsupported  = "unsupported"  // an upload whose content is of a type the hub does not take
 )
 
 // Error is the one error type of the domain. Message is safe to show to the person who made the

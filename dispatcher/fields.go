@@ -2,6 +2,7 @@ package dispatcher
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -19,7 +20,7 @@ const (
 	MaxAddressRunes = 500  // an address as the reporter wrote it
 	MaxCodeRunes    = 64   // a code: channel, nature, category, unit, datum, decision...
 	MaxURLRunes     = 2048 // one media URL, one evidence reference
-	MaxMedia        = 10   // media URLs per report
+	MaxMedia        = 10   // media entries (uploaded files' hashes or links) per report or action
 	MaxEvidence     = 20   // evidence items per action
 )
 
@@ -39,11 +40,27 @@ func validateComplaintFields(cmp *Complaint) error {
 			return err
 		}
 	}
-	if len(cmp.Media) > MaxMedia {
-		return FieldError("media", "media 最多 %d 项 (media holds at most %d URLs; got %d)", MaxMedia, MaxMedia, len(cmp.Media))
+	return checkMedia(cmp.Media, true)
+}
+
+// checkMedia bounds a media list and checks each entry: the hash of an uploaded file (whether it
+// exists is checked later, against the store) or, in a report, an http(s) link as channels such
+// as Open311 give them. An entry given twice is refused: it would say nothing new.
+func checkMedia(media []string, links bool) error {
+	if len(media) > MaxMedia {
+		return FieldError("media", "media 最多 %d 项 (media holds at most %d entries; got %d)", MaxMedia, MaxMedia, len(media))
 	}
-	for _, u := range cmp.Media {
-		if err := checkURL("media", u); err != nil {
+	for i, m := range media {
+		if slices.Contains(media[:i], m) {
+			return FieldError("media", "media 中 %s 重复出现 (media lists %s twice)", m, m)
+		}
+		if IsMediaHash(m) {
+			continue
+		}
+		if !links {
+			return FieldError("media", "media 的每一项须为已上传文件的 SHA-256（64 位小写十六进制） (each media entry must be the SHA-256 of an uploaded file: 64 lower-case hex digits)")
+		}
+		if err := checkURL("media", m); err != nil {
 			return err
 		}
 	}
@@ -73,6 +90,9 @@ func (req *ActionRequest) validateFields() error {
 		return err
 	}
 	if err := checkText("text", req.Text); err != nil {
+		return err
+	}
+	if err := checkMedia(req.Media, false); err != nil {
 		return err
 	}
 	if len(req.Evidence) > MaxEvidence {
@@ -129,7 +149,7 @@ func checkText(field, v string) error {
 }
 
 // checkURL accepts an absolute http or https URL with a host and no credentials, of at most
-// MaxURLRunes characters.
+// MaxURLRunes characters (a hash of an uploaded file is checked before: see checkMedia).
 func checkURL(field, v string) error {
 	if err := checkLine(field, v, MaxURLRunes, true); err != nil {
 		return err

@@ -27,11 +27,14 @@ type Config struct {
 	Deduper Deduper
 	// RepeatWindow is how long a report counts as recent for that (default 2 hours).
 	RepeatWindow time.Duration
+	// Media keeps uploaded attachments; nil: the hub takes none (hashes in media are refused).
+	Media MediaStore
 }
 
 // Service is the only writer of case state: every change goes through Submit, Act or Tick.
 type Service struct {
 	store    Store
+	media    MediaStore
 	bus      Bus
 	dedup    Deduper
 	repeat   time.Duration
@@ -58,7 +61,7 @@ func NewService(cfg Config) (*Service, error) {
 	if cfg.Store == nil || cfg.Router == nil || cfg.Reference == nil {
 		return nil, fmt.Errorf("dispatcher: Store, Router and Reference are required")
 	}
-	s := &Service{store: cfg.Store, bus: cfg.Bus, now: cfg.Now, log: cfg.Logger,
+	s := &Service{store: cfg.Store, media: cfg.Media, bus: cfg.Bus, now: cfg.Now, log: cfg.Logger,
 		auto: !cfg.ManualDispatch, maxRetry: 5, dedup: cfg.Deduper, repeat: cfg.RepeatWindow}
 	if s.now == nil {
 		s.now = time.Now

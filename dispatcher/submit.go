@@ -82,6 +82,9 @@ func (s *Service) Submit(ctx context.Context, actor Actor, cmp Complaint) (Submi
 	if err := s.Validate(&cmp); err != nil {
 		return SubmitResult{}, err
 	}
+	if err := s.checkAttach(ctx, actor, "media", cmp.Media); err != nil {
+		return SubmitResult{}, err
+	}
 	if cmp.ExternalID != "" {
 		if c, err := s.store.CaseByExternalID(ctx, cmp.Channel, cmp.ExternalID); err == nil {
 			return SubmitResult{Case: c, Duplicate: true}, nil

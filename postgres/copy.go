@@ -57,7 +57,7 @@ func (s *Store) ImportCases(ctx context.Context, cases []*dispatcher.Case, event
 		return dispatcher.Errorf(dispatcher.EInvalid, "ImportCases: %d cases but %d event lists", len(cases), len(events))
 	}
 	caseRows := make([][]any, len(cases))
-	var unitRows, eventRows [][]any
+	var unitRows, mediaRows, eventRows [][]any
 	for i, c := range cases {
 		body, err := encode(c)
 		if err != nil {
@@ -70,6 +70,11 @@ func (s *Store) ImportCases(ctx context.Context, cases []*dispatcher.Case, event
 		slices.Sort(owners)
 		for _, u := range slices.Compact(owners) {
 			unitRows = append(unitRows, []any{u, c.ID})
+		}
+		hashes := mediaHashes(c)
+		slices.Sort(hashes)
+		for _, h := range slices.Compact(hashes) {
+			mediaRows = append(mediaRows, []any{h, c.ID})
 		}
 		for _, e := range events[i] {
 			body, err := encode(e)
@@ -100,6 +105,10 @@ func (s *Store) ImportCases(ctx context.Context, cases []*dispatcher.Case, event
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"case_units"}, []string{"unit", "case_id"},
 			pgx.CopyFromRows(unitRows)); err != nil {
+			return err
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"media_cases"}, []string{"sha256", "case_id"},
+			pgx.CopyFromRows(mediaRows)); err != nil {
 			return err
 		}
 		_, err := tx.CopyFrom(ctx, pgx.Identifier{"events"},

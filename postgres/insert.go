@@ -12,7 +12,7 @@ import (
 )
 
 // insertCasesSQL writes the new cases of a batch with one statement, whatever their number: the
-// case rows, their units, their events (each with the xid of the writing transaction) and one row
+// case rows, their units, their attachments (media_cases), their events (each with the xid of the writing transaction) and one row
 // of tally deltas for all of them, each insert taking its rows from parallel arrays. One statement
 // instead of one per case saves the server the planning, start and end of a statement per report,
 // which cost about as much as the rows themselves. Events take their ids from those drawn by the
@@ -24,6 +24,9 @@ const insertCasesSQL = `WITH new_cases AS (
 			$13::timestamptz[], $14::bigint[], $15::text[], $31::boolean[], $32::text[], $33::bytea[])),
 	units AS (
 		INSERT INTO case_units (unit, case_id) SELECT * FROM unnest($16::text[], $17::bigint[])),
+	media AS (
+		INSERT INTO media_cases (sha256, case_id) SELECT * FROM unnest($34::text[], $35::bigint[])
+		ON CONFLICT DO NOTHING),
 	new_events AS (
 		INSERT INTO events (id, case_id, seq, type, at, xid, visible, body)
 		SELECT d.ids[e.slot], e.case_id, e.seq, e.type, e.at, pg_current_xact_id(), e.visible,
@@ -49,6 +52,8 @@ type newCaseColumns struct {
 	nextDue                                               []pgtype.Timestamptz
 	unitNames                                             []string // case_units: unit, case id
 	unitCases                                             []int64
+	mediaHashes                                           []string // media_cases: hash, case id
+	mediaCases                                            []int64
 	events                                                *eventArrays
 }
 
@@ -162,7 +167,8 @@ func (cols *newCaseColumns) args(tallies []dispatcher.Tally) []any {
 		cols.events.slots, cols.events.cases, cols.events.seqs, cols.events.types, cols.events.ats,
 		cols.events.visible, cols.events.rests,
 		r.dims, r.days, r.keys, r.measures, r.deltas, r.monthly,
-		cols.public, cols.apiKeys, cols.seals}
+		cols.public, cols.apiKeys, cols.seals,
+		cols.mediaHashes, cols.mediaCases}
 }
 
 // shiftSlots returns slots moved up by offset.
@@ -186,6 +192,7 @@ func newColumns(cases, events int) *newCaseColumns {
 		created: make([]time.Time, 0, cases), updated: make([]time.Time, 0, cases),
 		nextDue:   make([]pgtype.Timestamptz, 0, cases),
 		unitNames: make([]string, 0, 2*cases), unitCases: make([]int64, 0, 2*cases),
+		mediaHashes: []string{}, mediaCases: []int64{},
 		events: newEventArrays(events),
 	}
 }
@@ -218,6 +225,10 @@ func (cols *newCaseColumns) add(ec *encodedCase, firstEvent int) {
 	for _, u := range ec.units {
 		cols.unitNames = append(cols.unitNames, u)
 		cols.unitCases = append(cols.unitCases, c.ID)
+	}
+	for _, h := range mediaHashes(c) {
+		cols.mediaHashes = append(cols.mediaHashes, h)
+		cols.mediaCases = append(cols.mediaCases, c.ID)
 	}
 	cols.events.add(ec.events, firstEvent)
 }

@@ -353,3 +353,10 @@ func TestListCasesPastTheEnd(t *testing.T) {
 		t.Errorf("ListCases matching nothing: %+v; want an empty page, total 0", page)
 	}
 }
+
+func TestMediaConformance(t *testing.T) {
+	storetest.RunMedia(t, func(t *testing.T) (dispatcher.Store, dispatcher.MediaStore) {
+		s := openTest(t)
+		return s, s
+	})
+}

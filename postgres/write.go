@@ -245,7 +245,7 @@ type caseWrite struct {
 }
 
 // updateCase is the one statement of an update, made of data-modifying CTEs: the case row
-// (updated if its version is still prevVersion), its units, its events and the row of tally
+// (updated if its version is still prevVersion), its units, its attachments, its events and the row of tally
 // deltas appended to the tally log (fold.go). Everything but the case row joins the row written
 // ("written"), so an update that finds a newer version writes nothing at all. It returns the
 // number of case rows written (1 or 0).
@@ -275,7 +275,12 @@ func updateCase(w caseWrite) (sql string, args []any, slotsArg int, err error) {
 		units AS (
 			INSERT INTO case_units (unit, case_id)
 			SELECT DISTINCT o.unit, w.id FROM unnest(%s::text[]) AS o (unit), written AS w
-			ON CONFLICT DO NOTHING)`, strings.Join(set, ", "), id, p.add(w.prevVersion), owners, owners)
+			ON CONFLICT DO NOTHING),
+		media AS (
+			INSERT INTO media_cases (sha256, case_id)
+			SELECT DISTINCT m.sha256, w.id FROM unnest(%s::text[]) AS m (sha256), written AS w
+			ON CONFLICT DO NOTHING)`, strings.Join(set, ", "), id, p.add(w.prevVersion), owners, owners,
+		p.add(mediaHashes(c)))
 	slotsArg, err = eventsCTE(&q, &p, w)
 	if err != nil {
 		return "", nil, -1, err

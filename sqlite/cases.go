@@ -54,10 +54,13 @@ func (s *Store) UpdateCase(ctx context.Context, c *dispatcher.Case, prevVersion 
 	return nil
 }
 
-// writeRest writes what follows a case row: its units, its events and the tallies.
+// writeRest writes what follows a case row: its units, its attachments, its events and the tallies.
 func writeRest(ctx context.Context, tx *sql.Tx, c *dispatcher.Case, evs []*dispatcher.Event,
 	tallies []dispatcher.Tally) error {
 	if err := putCaseUnits(ctx, tx, c); err != nil {
+		return err
+	}
+	if err := putCaseMedia(ctx, tx, c); err != nil {
 		return err
 	}
 	if err := insertEvents(ctx, tx, c, evs); err != nil {

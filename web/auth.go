@@ -17,6 +17,7 @@ type ctxKey int
 const (
 	accountKey ctxKey = 1
 	tokenKey   ctxKey = 2
+	cookieKey  ctxKey = 3
 )
 
 // authedHandler receives the signed-in account with the request.
@@ -33,18 +34,40 @@ func (s *Server) authedQuery(h authedHandler) http.HandlerFunc { return s.authed
 func (s *Server) authedBy(h authedHandler, query bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		tok, err := bearerToken(r, query)
+		fromCookie := false
+		if err == nil && tok == "" && !hasCredentials(r) {
+			tok, fromCookie = sessionToken(r), true
+		}
 		var a *dispatcher.Account
 		if err == nil {
 			a, err = s.svc.Authenticate(r.Context(), tok)
 		}
+		if err == nil && fromCookie {
+			err = s.checkCookieRequest(r, tok, query)
+		}
 		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="cityhub"`)
+			if !fromCookie {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="cityhub"`)
+			}
 			s.writeError(w, r, err)
 			return
 		}
 		ctx := context.WithValue(context.WithValue(r.Context(), accountKey, a), tokenKey, tok)
+		ctx = context.WithValue(ctx, cookieKey, fromCookie)
 		h(w, r.WithContext(ctx), a)
 	}
+}
+
+// hasCredentials reports whether the request names a token of its own (header or query): then the
+// session cookie a browser may also send is not looked at.
+func hasCredentials(r *http.Request) bool {
+	return r.Header.Get("Authorization") != "" || r.URL.Query().Has("access_token")
+}
+
+// viaCookie reports whether the request was authenticated by the session cookie.
+func viaCookie(r *http.Request) bool {
+	v, _ := r.Context().Value(cookieKey).(bool)
+	return v
 }
 
 // bearerToken is the token of the Authorization header or, where query allows, of access_token.
@@ -123,8 +146,22 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, a *dispatc
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// meView is the signed-in account as GET /api/v1/me answers it, with what a console needs to start:
+// its path, the map's tile layer, and for a browser session the CSRF token.
+type meView struct {
+	*dispatcher.Account
+	Console       string `json:"console"`
+	CSRFToken     string `json:"csrf_token,omitempty"`
+	MapTiles      string `json:"map_tiles,omitempty"`
+	MapTilesDatum string `json:"map_tiles_datum,omitempty"`
+}
+
 func (s *Server) handleMe(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
-	writeJSON(w, http.StatusOK, a)
+	v := meView{Account: a, Console: ConsoleOf(a.Role), MapTiles: s.mapTiles, MapTilesDatum: s.mapTilesDatum}
+	if viaCookie(r) {
+		v.CSRFToken = csrfFor(requestToken(r))
+	}
+	writeJSON(w, http.StatusOK, v)
 }
 
 // Sign-in throttling (README, "Sign-in"). Only failures count, and they count against two keys,

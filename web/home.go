@@ -1,9 +1,7 @@
 package web
 
 import (
-	"bytes"
 	"embed"
-	"html/template"
 	"io/fs"
 	"net/http"
 	"path"
@@ -13,31 +11,14 @@ import (
 	"cityhub/docs"
 )
 
-// The hub's own front page: what the hub is and where its interfaces and documentation are, for
-// whoever opens it in a browser before the consoles exist. Everything it needs is embedded.
+// The hub's own pages outside the consoles: the stylesheet of the sign-in page (which also says what
+// the hub is and where its interfaces and documentation are) and the embedded documents.
 
-//go:embed home/index.html home/home.css
+//go:embed home/home.css
 var homeFiles embed.FS
 
-var homeTemplate = template.Must(template.ParseFS(homeFiles, "home/index.html"))
-
-// docLink is one document listed on the front page.
+// docLink is one document listed on the sign-in page.
 type docLink struct{ File, Title string }
-
-// handleHome serves the front page at "/" exactly.
-func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
-	ref := s.svc.Reference()
-	var buf bytes.Buffer
-	err := homeTemplate.Execute(&buf, map[string]any{"Authority": ref.Authority, "District": ref.District,
-		"Docs": documentLinks()})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	setPageHeaders(w)
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write(buf.Bytes())
-}
 
 func serveHomeCSS(w http.ResponseWriter, r *http.Request) {
 	b, _ := homeFiles.ReadFile("home/home.css")

@@ -11,9 +11,10 @@ var consoles = console.NewHandler(console.Files())
 
 // pageRoutes lists the HTML pages and the consoles' built assets (not in the OpenAPI document).
 func (s *Server) pageRoutes() []route {
-	return []route{
-		{"GET /console/assets/{name}", http.HandlerFunc(consoles.ServeAsset)},
-		{"GET /console/{$}", http.HandlerFunc(consoles.ServeIndex)},
-		{"GET /console/{rest...}", http.HandlerFunc(consoles.ServeIndex)},
-	}
+	index := s.pageAuthed(http.HandlerFunc(consoles.ServeIndex))
+	return append(s.sessionPageRoutes(),
+		route{"GET /console/assets/{name}", http.HandlerFunc(consoles.ServeAsset)},
+		route{"GET /console/{$}", index},
+		route{"GET /console/{rest...}", index},
+	)
 }

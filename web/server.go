@@ -6,8 +6,10 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"runtime"
 
 	"cityhub/dispatcher"
+	"cityhub/media"
 	"cityhub/web/proxy"
 	"cityhub/web/stream"
 )
@@ -26,6 +28,14 @@ type Config struct {
 	CommitStats func() (writes, commits int64)
 	// Proxies are the reverse proxies whose X-Forwarded-* headers are believed.
 	Proxies proxy.Trusted
+	// PublicURL is the hub's configured public root URL ("" derives it from each request): the
+	// origin a browser's websocket must come from, and whether cookies are Secure.
+	PublicURL string
+	// MapTiles is an optional tile server URL template for the consoles' maps ({z}/{x}/{y}), and
+	// MapTilesDatum the datum its tiles are drawn in (wgs84 or gcj02).
+	MapTiles, MapTilesDatum string
+	// MediaLimits bound uploads by kind (zero: 10 MB photos, 50 MB videos).
+	MediaLimits media.Limits
 }
 
 // Server routes requests to the domain service.
@@ -38,20 +48,35 @@ type Server struct {
 	metrics *metrics
 	proxies proxy.Trusted
 	handler http.Handler
+
+	publicURL, mapTiles, mapTilesDatum string
+	mediaLimits                        media.Limits
+	mediaSlots                         chan struct{} // uploads being processed at once, at most one per core
 }
 
 // New builds the server and its routes.
 func New(cfg Config) *Server {
 	s := &Server{svc: cfg.Service, hub: cfg.Hub, log: cfg.Logger, health: cfg.Health, backoff: cfg.Backoff,
-		proxies: cfg.Proxies}
+		proxies: cfg.Proxies, publicURL: cfg.PublicURL, mapTiles: cfg.MapTiles, mapTilesDatum: cfg.MapTilesDatum,
+		mediaLimits: cfg.MediaLimits, mediaSlots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
 	s.metrics = newMetrics(s, cfg.CommitStats)
 	mux := http.NewServeMux()
 	s.routes(mux, cfg.Open311)
-	s.handler = s.metrics.instrument(mux)
+	s.handler = s.securityHeaders(s.metrics.instrument(mux))
 	return s
+}
+
+// RoutePatterns lists every route the server answers ("METHOD /path"), API and pages: the
+// authorization walk checks that its table names each one.
+func (s *Server) RoutePatterns() []string {
+	var out []string
+	for _, r := range append(s.apiRoutes(), s.pageRoutes()...) {
+		out = append(out, r.pattern)
+	}
+	return out
 }
 
 // Handler is the root handler.
@@ -67,7 +92,7 @@ type route struct {
 func (s *Server) apiRoutes() []route {
 	h := func(p string, fn http.HandlerFunc) route { return route{p, fn} }
 	rs := []route{
-		h("GET /{$}", s.handleHome),
+		h("GET /{$}", s.handleRoot),
 		h("GET /home.css", serveHomeCSS),
 		h("GET /docs/{name}", s.handleDoc),
 		h("GET /healthz", s.handleHealth),

@@ -4,11 +4,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
+	"cityhub/media"
 	"cityhub/web/proxy"
 )
 
@@ -30,12 +33,17 @@ type Config struct {
 	PublicURL string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-* headers are believed.
 	TrustedProxies proxy.Trusted
+	// MapTiles is an optional tile URL template for the consoles' maps; MapTilesDatum the datum
+	// of its tiles (wgs84 or gcj02: overlays are converted to it for drawing).
+	MapTiles, MapTilesDatum string
 	// ReadTimeout bounds the reading of a request, headers and body (0: 30 s); WriteTimeout the
 	// handling of a request and the writing of its answer (0: 60 s); IdleTimeout is how long a
 	// keep-alive connection may wait for its next request (0: 60 s).
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 	// StreamCheckInterval is how often an open stream checks its token (0: 15 s).
 	StreamCheckInterval time.Duration
+	// MediaLimits bound uploaded photos and videos, in bytes (0: 10 MB and 50 MB).
+	MediaLimits media.Limits
 }
 
 // flagSet declares the common flags with their environment defaults.
@@ -61,6 +69,19 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		rest = append(rest, args[0])
 		args = args[1:]
 	}
+}
+
+// envInt is the environment variable key as a whole number, def when it is unset, and -1 when
+// it is not a number (so that the flag's range check refuses it).
+func envInt(key string, def int) int {
+	v := os.Getenv(key)
+	if v == "" {
+		return def
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		return n
+	}
+	return -1
 }
 
 func envOr(key, def string) string {
@@ -105,4 +126,25 @@ func redact(dsn string) string {
 		return dsn[:scheme+3] + user + ":***" + dsn[at:]
 	}
 	return dsn
+}
+
+// checkMapTiles refuses a tile URL that is not an absolute http(s) template with {z}, {x} and {y},
+// and a datum other than wgs84 or gcj02.
+func checkMapTiles(tiles, datum string) error {
+	if datum != "wgs84" && datum != "gcj02" {
+		return fmt.Errorf("--map-tiles-datum must be wgs84 or gcj02; got %q", datum)
+	}
+	if tiles == "" {
+		return nil
+	}
+	u, err := url.Parse(strings.ReplaceAll(tiles, "{s}", "s"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("--map-tiles must be an absolute http or https URL; got %q", tiles)
+	}
+	for _, p := range []string{"{z}", "{x}", "{y}"} {
+		if !strings.Contains(tiles, p) {
+			return fmt.Errorf("--map-tiles must contain {z}, {x} and {y}; got %q", tiles)
+		}
+	}
+	return nil
 }

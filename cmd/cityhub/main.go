@@ -51,7 +51,8 @@ func (e usageError) Error() string { return e.msg }
 
 const usage = `usage:
   cityhub serve [--addr HOST:PORT] [--data DIR] [--db DSN] [--redis URL] [--demo] [--manual-dispatch]
-                [--public-url URL] [--trusted-proxies LIST]
+                [--public-url URL] [--trusted-proxies LIST] [--max-image-mb N] [--max-video-mb N]
+                [--map-tiles URL [--map-tiles-datum wgs84|gcj02]]
   cityhub import [--data DIR] [--db DSN] FOLDER
   cityhub apikey create [--data DIR] [--db DSN] --name NAME
   cityhub apikey list [--data DIR] [--db DSN]

@@ -40,6 +40,13 @@ func runMigrate(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	files, err := copyAttachments(ctx, src, dst, Config{DB: from, DataDir: cfg.DataDir}, Config{DB: to, DataDir: cfg.DataDir})
+	if err != nil {
+		return fmt.Errorf("attachments: %w", err)
+	}
+	if files > 0 {
+		fmt.Fprintf(stdout, "copied %d attachments\n", files)
+	}
 	cases, events, err := dispatcher.AuditStore(ctx, dst)
 	if err != nil {
 		return fmt.Errorf("the copy does not verify: %w", err)
@@ -249,6 +256,74 @@ func copyCheckpoints(ctx context.Context, src, dst dispatcher.Store) error {
 	}
 	for _, c := range cs {
 		if err := to.PutCheckpoint(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// copyAttachments copies every uploaded file, its copies and its uploaders (the index of files to
+// cases came with the cases), and returns how many files it copied.
+func copyAttachments(ctx context.Context, src, dst dispatcher.Store, srcCfg, dstCfg Config) (int, error) {
+	from, err := openMedia(src, srcCfg)
+	if err != nil || from == nil {
+		return 0, err
+	}
+	list, ok := from.(dispatcher.MediaLister)
+	if !ok {
+		return 0, fmt.Errorf("the source cannot list its attachments")
+	}
+	to, err := openMedia(dst, dstCfg)
+	if err != nil {
+		return 0, err
+	}
+	if to == nil {
+		return 0, fmt.Errorf("the target keeps no attachments")
+	}
+	n := 0
+	for after := ""; ; {
+		hashes, err := list.MediaHashes(ctx, after, 100)
+		if err != nil || len(hashes) == 0 {
+			return n, err
+		}
+		for _, h := range hashes {
+			if err := copyAttachment(ctx, from, list, to, h); err != nil {
+				return n, fmt.Errorf("%s: %w", h, err)
+			}
+			n++
+		}
+		after = hashes[len(hashes)-1]
+	}
+}
+
+// copyAttachment copies one file's record and copies, once per uploader.
+func copyAttachment(ctx context.Context, from dispatcher.MediaStore, list dispatcher.MediaLister, to dispatcher.MediaStore, sha string) error {
+	rec, err := from.Media(ctx, sha)
+	if err != nil {
+		return err
+	}
+	var content dispatcher.MediaContent
+	for v, dst := range map[dispatcher.MediaVariant]*[]byte{dispatcher.MediaOriginal: &content.Original,
+		dispatcher.MediaPublic: &content.Public, dispatcher.MediaThumbnail: &content.Thumbnail} {
+		f, err := from.OpenMedia(ctx, sha, v)
+		if dispatcher.ErrorCode(err) == dispatcher.ENotFound && v != dispatcher.MediaOriginal {
+			continue // a video has only its original
+		}
+		if err != nil {
+			return err
+		}
+		*dst, err = io.ReadAll(f)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	uploaders, err := list.MediaUploaders(ctx, sha)
+	if err != nil {
+		return err
+	}
+	for _, login := range uploaders {
+		if err := to.PutMedia(ctx, rec, content, login); err != nil {
 			return err
 		}
 	}

@@ -32,6 +32,11 @@ func TestMigrateSQLiteToPostgres(t *testing.T) {
 			src.do("POST", "/api/v1/cases/"+n+"/actions", insp, map[string]any{"action": "pass"}, 200, nil)
 		}
 	}
+	data := photo(t) // an attachment of a report, which the copy must serve alike
+	var up uploaded
+	src.upload(op, data, 201, &up)
+	src.do("POST", "/api/v1/complaints", op, map[string]any{"category": "0501", "lat": 28.95, "lng": 106.60,
+		"media": []string{up.Media.SHA256}}, 201, nil)
 	key, _ := src.m.svc.CreateAPIKey(context.Background(), "carried-over")
 	sqlitePath := filepath.Join(src.m.Config.DataDir, "cityhub.db")
 	before := measures(t, src)
@@ -42,7 +47,7 @@ func TestMigrateSQLiteToPostgres(t *testing.T) {
 	if err := run(context.Background(), []string{"migrate", "--from", sqlitePath, "--to", dsn}, &out, &out); err != nil {
 		t.Fatalf("migrate: %v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), "audit of the copy: ok") {
+	if !strings.Contains(out.String(), "audit of the copy: ok") || !strings.Contains(out.String(), "copied 1 attachments") {
 		t.Errorf("migrate output: %s", out.String())
 	}
 	out.Reset()
@@ -60,8 +65,14 @@ func TestMigrateSQLiteToPostgres(t *testing.T) {
 	if _, status := dst.postOpen311(key, 28.95, 106.60); status != 201 {
 		t.Errorf("the copied api key does not work: %d", status)
 	}
+	if resp, body := dst.fetch("/api/v1/media/"+up.Media.SHA256, dst.login("op1")); resp.StatusCode != 200 || !bytes.Equal(body, data) {
+		t.Errorf("the copy serves the centre %d, the original: %v", resp.StatusCode, bytes.Equal(body, data))
+	}
+	if resp, _ := dst.fetch("/api/v1/media/"+up.Media.SHA256+"/thumbnail", dst.login("gn-lead")); resp.StatusCode != 200 {
+		t.Errorf("the copy serves 古南 the thumbnail with %d", resp.StatusCode)
+	}
 	page, err := dst.m.store.ListCases(context.Background(), dispatcher.CaseFilter{Newest: true, Limit: 1})
-	if err != nil || page.Total != 13 || page.Cases[0].ID != 13 {
+	if err != nil || page.Total != 14 || page.Cases[0].ID != 14 {
 		t.Errorf("after the copy: %d cases, newest id %v (%v)", page.Total, page.Cases, err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"cityhub/dispatcher"
 	"cityhub/intake/open311"
+	"cityhub/media"
 	"cityhub/refdata"
 	"cityhub/web"
 	"cityhub/web/proxy"
@@ -34,6 +35,7 @@ type Main struct {
 	svc    *dispatcher.Service
 	hub    *stream.Hub
 	srv    *http.Server
+	web    *web.Server
 	ln     net.Listener
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -94,6 +96,10 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.RedisPrefix, "redis-prefix", envOr("CITYHUB_REDIS_PREFIX", "cityhub"), "namespace of the hub's Redis keys")
 	fs.IntVar(&m.Config.Open311Rate, "open311-rate", 600, "Open311 reports accepted per api key per minute (0: no cap)")
 	publicURL := fs.String("public-url", os.Getenv("CITYHUB_PUBLIC_URL"), "root URL the public reaches the hub at (default: from each request)")
+	fs.StringVar(&m.Config.MapTiles, "map-tiles", os.Getenv("CITYHUB_MAP_TILES"), "tile server URL template for the consoles' maps, e.g. https://{s}.tiles.example.cn/{z}/{x}/{y}.png (default: no tiles, the jurisdictions alone)")
+	fs.StringVar(&m.Config.MapTilesDatum, "map-tiles-datum", envOr("CITYHUB_MAP_TILES_DATUM", "wgs84"), "datum the tiles are drawn in: wgs84, or gcj02 for AMap, Tencent and most Chinese tile servers")
+	maxImage := fs.Int("max-image-mb", envInt("CITYHUB_MAX_IMAGE_MB", media.DefaultMaxImage>>20), "largest photo accepted, in MB")
+	maxVideo := fs.Int("max-video-mb", envInt("CITYHUB_MAX_VIDEO_MB", media.DefaultMaxVideo>>20), "largest video accepted, in MB")
 	trusted := fs.String("trusted-proxies", os.Getenv("CITYHUB_TRUSTED_PROXIES"), "reverse proxies whose X-Forwarded-* headers are believed (addresses or CIDR prefixes, comma-separated)")
 	rest, err := parse(fs, args)
 	if err != nil {
@@ -102,8 +108,15 @@ func (m *Main) ParseFlags(args []string) error {
 	if len(rest) > 0 {
 		return usageError{fmt.Sprintf("serve: unexpected argument %q\n%s", rest[0], usage)}
 	}
+	if *maxImage < 1 || *maxImage > 100 || *maxVideo < 1 || *maxVideo > 1000 {
+		return usageError{"serve: --max-image-mb must be 1 to 100 and --max-video-mb 1 to 1000"}
+	}
+	m.Config.MediaLimits = media.Limits{Image: int64(*maxImage) << 20, Video: int64(*maxVideo) << 20}
 	if m.Config.PublicURL, err = proxy.ParsePublicURL(*publicURL); err != nil {
 		return usageError{"serve: --public-url: " + err.Error()}
+	}
+	if err := checkMapTiles(m.Config.MapTiles, m.Config.MapTilesDatum); err != nil {
+		return usageError{"serve: " + err.Error()}
 	}
 	if m.Config.TrustedProxies, err = proxy.Parse(*trusted); err != nil {
 		return usageError{"serve: --trusted-proxies: " + err.Error()}
@@ -165,9 +178,12 @@ func (m *Main) start() error {
 	}
 	server := web.New(web.Config{Service: m.svc, Hub: m.hub, Logger: m.Log, Health: m.health,
 		Backoff: m.shared.backoff, CommitStats: commitStats, Proxies: m.Config.TrustedProxies,
+		PublicURL: m.Config.PublicURL, MapTiles: m.Config.MapTiles, MapTilesDatum: m.Config.MapTilesDatum,
+		MediaLimits: m.Config.MediaLimits,
 		Open311: open311.NewHandler(m.svc, open311.Options{PublicURL: m.Config.PublicURL,
 			Proxies: m.Config.TrustedProxies, Logger: m.Log, Limiter: m.shared.limits,
 			PostsPerMinute: m.Config.Open311Rate})})
+	m.web = server
 	m.srv = m.httpServer(server.Handler())
 	m.goRun(func() {
 		if err := m.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

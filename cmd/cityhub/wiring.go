@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 
 	"cityhub/dispatcher"
 	"cityhub/postgres"
@@ -63,8 +64,13 @@ func newService(ctx context.Context, store dispatcher.Store, cfg Config, log *sl
 	if err != nil {
 		return nil, fmt.Errorf("jurisdictions: %w", err)
 	}
+	media, err := openMedia(store, cfg)
+	if err != nil {
+		return nil, err
+	}
 	return dispatcher.NewService(dispatcher.Config{Store: store, Router: router, Reference: ref,
-		Logger: log, ManualDispatch: cfg.ManualDispatch, Bus: shared.busOrNil(), Deduper: shared.dedupOrNil()})
+		Logger: log, ManualDispatch: cfg.ManualDispatch, Bus: shared.busOrNil(), Deduper: shared.dedupOrNil(),
+		Media: media})
 }
 
 func (p *sharedParts) busOrNil() dispatcher.Bus {
@@ -79,4 +85,21 @@ func (p *sharedParts) dedupOrNil() dispatcher.Deduper {
 		return nil
 	}
 	return p.dedup
+}
+
+// openMedia is where a store's attachments are kept: PostgreSQL keeps them itself, so that every
+// instance serves them; a SQLite hub keeps them as files in the folder media beside its database
+// file (so <data>/media by default).
+func openMedia(store dispatcher.Store, cfg Config) (dispatcher.MediaStore, error) {
+	switch st := store.(type) {
+	case dispatcher.MediaStore:
+		return st, nil
+	case *sqlite.Store:
+		path, err := cfg.sqlitePath()
+		if err != nil {
+			return nil, err
+		}
+		return sqlite.NewMediaStore(st, filepath.Join(filepath.Dir(path), "media"))
+	}
+	return nil, nil
 }

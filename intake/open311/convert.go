@@ -42,8 +42,8 @@ func (h *handler) request(c *dispatcher.Case) Request {
 	}
 	lat, lng := c.Location.Point.Lat, c.Location.Point.Lng
 	r.Lat, r.Long = &lat, &lng
-	if len(c.Media) > 0 {
-		r.MediaURL = ptr(c.Media[0])
+	if u := firstLink(c.Media); u != "" {
+		r.MediaURL = ptr(u)
 	}
 	r.NonPublic = !c.IsPublic()
 	return r
@@ -95,4 +95,15 @@ func (h *handler) notice(c *dispatcher.Case) string {
 		return ""
 	}
 	return fmt.Sprintf("本类问题派遣后%d%s内处置 (to be handled within %d %s of dispatch)", l.Value, u[0], l.Value, u[1])
+}
+
+// firstLink is the first of a case's media that is a link: the others are hashes of files
+// uploaded to the hub, which only signed-in people who may see the case can fetch.
+func firstLink(media []string) string {
+	for _, m := range media {
+		if !dispatcher.IsMediaHash(m) {
+			return m
+		}
+	}
+	return ""
 }

@@ -27,6 +27,8 @@ func Status(err error) int {
 		return http.StatusTooManyRequests
 	case dispatcher.ETooLarge:
 		return http.StatusRequestEntityTooLarge
+	case dispatcher.EUnsupported:
+		return http.StatusUnsupportedMediaType
 	case dispatcher.EUnavailable:
 		return http.StatusServiceUnavailable
 	}

@@ -1,0 +1,57 @@
+package main
+
+// walkTable is the authorization walk's table: one row per route (see authwalk_test.go). The
+// logout row comes last, since it ends the walkers' tokens.
+func walkTable() []walkRow {
+	gnCase := func(suffix string) func(*walkFixture) string {
+		return func(f *walkFixture) string { return "/api/v1/cases/" + f.gn.Number + suffix }
+	}
+	photo := func(suffix string) func(*walkFixture) string {
+		return func(f *walkFixture) string { return "/api/v1/media/" + f.photo + suffix }
+	}
+	public := map[string]int{"*": 200}
+	// Pages answer the session cookie only: a bearer token is nobody to them.
+	toSignIn := map[string]int{"*": 303}
+	rows := []walkRow{
+		{pattern: "GET /{$}", path: fixed("/"), body: noBody, want: toSignIn},
+		{pattern: "GET /home.css", path: fixed("/home.css"), body: noBody, want: public},
+		{pattern: "GET /docs/{name}", path: fixed("/docs/lifecycle.md"), body: noBody, want: public},
+		{pattern: "GET /healthz", path: fixed("/healthz"), body: noBody, want: public},
+		{pattern: "GET /metrics", path: fixed("/metrics"), body: noBody, want: public},
+		{pattern: "GET /api/v1/openapi.json", path: fixed("/api/v1/openapi.json"), body: noBody, want: public},
+		{pattern: "GET /login", path: fixed("/login"), body: noBody, want: public},
+		// Without the form's CSRF value a sign-in is refused, whoever sends it.
+		{pattern: "POST /login", path: fixed("/login"), body: noBody, want: map[string]int{"*": 403}},
+		{pattern: "POST /api/v1/login", path: fixed("/api/v1/login"), want: public,
+			body: fixed(`{"login":"boss","password":"secret-pw"}`)},
+		{pattern: "GET /api/v1/me", path: fixed("/api/v1/me"), body: noBody, want: signedIn(200)},
+		{pattern: "GET /api/v1/reference", path: fixed("/api/v1/reference"), body: noBody, want: signedIn(200)},
+		{pattern: "GET /api/v1/jurisdictions", path: fixed("/api/v1/jurisdictions"), body: noBody, want: signedIn(200)},
+		{pattern: "GET /api/v1/cases", path: fixed("/api/v1/cases"), body: noBody, want: signedIn(200), filtered: unitScoped},
+		{pattern: "GET /api/v1/cases/{number}", path: gnCase(""), body: noBody, want: caseRoute(200, nil)},
+		{pattern: "GET /api/v1/cases/{number}/events", path: gnCase("/events"), body: noBody, want: caseRoute(200, nil)},
+		// Measures are the centre's and the leaders': a street team is measured, it does not read them here.
+		{pattern: "GET /api/v1/measures", path: fixed("/api/v1/measures"), body: noBody, want: only(200, 403, centre...)},
+		// Allowed to everyone signed in (400: this call is not a websocket upgrade); the stream's own
+		// tests check that each unit receives only its cases.
+		{pattern: "GET /api/v1/stream", path: fixed("/api/v1/stream"), body: noBody, want: signedIn(400)},
+		{pattern: "GET /api/v1/media/{sha256}", path: photo(""), body: noBody, want: caseRoute(200, nil)},
+		{pattern: "GET /api/v1/media/{sha256}/thumbnail", path: photo("/thumbnail"), body: noBody, want: caseRoute(200, nil)},
+		{pattern: "POST /api/v1/media", path: fixed("/api/v1/media"), body: noBody, want: signedIn(415)},
+		// Reports are logged by the centre's intake: operators, shift leaders, dispatchers, inspectors.
+		{pattern: "POST /api/v1/complaints", path: fixed("/api/v1/complaints"), want: only(201, 403, "op1", "lead1", "disp1", "insp1"),
+			body: fixed(`{"category":"0501","lat":28.95,"lng":106.60,"text":"走访上报"}`)},
+		// A note: anyone who sees the case but the admin, who administers and does not handle cases.
+		{pattern: "POST /api/v1/cases/{number}/actions", path: gnCase("/actions"), want: caseRoute(200, map[string]int{"admin": 403}),
+			body: fixed(`{"action":"note","text":"走访备注"}`)},
+		// Revealing a contact: not the legal reviewer, not the admin (README, "Reporter contacts").
+		{pattern: "POST /api/v1/cases/{number}/contact", path: gnCase("/contact"), want: caseRoute(200, map[string]int{"legal1": 403, "admin": 403}),
+			body: fixed(`{"reason":"回访核实"}`)},
+		{pattern: "GET /console/assets/{name}", path: fixed("/console/assets/none.js"), body: noBody, want: map[string]int{"*": 404}},
+		{pattern: "GET /console/{$}", path: fixed("/console/"), body: noBody, want: toSignIn},
+		{pattern: "GET /console/{rest...}", path: fixed("/console/dispatch"), body: noBody, want: toSignIn},
+		{pattern: "POST /logout", path: fixed("/logout"), body: noBody, want: toSignIn},
+		{pattern: "POST /api/v1/logout", path: fixed("/api/v1/logout"), body: noBody, want: signedIn(204)},
+	}
+	return rows
+}
