@@ -18,14 +18,18 @@ async function expectState(page: Page, number: string, state: string) {
 async function fileByKeyboard(op: Page): Promise<string> {
   const k = op.keyboard
   const created = op.waitForResponse((r) => r.url().endsWith('/api/v1/complaints') && r.request().method() === 'POST')
-  // The form's first field (the category) has the focus when the console opens.
+  // The Tab order (IntakeForm.vue): 类别 has the focus when the console opens (the nature 投诉 is
+  // the default), description, location, 坐标系, 地址, 来电人, 电话; Ctrl+Enter files from any field.
   await k.type('0501') // category by its code: 无照经营游商
-  await k.press('Enter') // take the suggestion
+  await k.press('Enter') // take the first match
   await k.press('Tab')
   await k.type('綦江大道古南街道段有人推车占道卖水果，堵住了人行道')
   await k.press('Tab')
   await k.type('28.95,106.60') // location by coordinates (WGS-84)
   await k.press('Enter')
+  await k.press('Tab') // 坐标系: WGS-84 as read
+  await k.press('Tab')
+  await k.type('古南街道綦江大道')
   await k.press('Tab')
   await k.type('张先生')
   await k.press('Tab')

@@ -6,13 +6,6 @@
 import { test as base, expect, type Browser, type Page, type ViewportSize } from '@playwright/test'
 import { demoPassword } from './hub'
 
-/**
- * SIGN_IN_BY_FORM: the browsers sign in through /login (the session cookie) when true; until the
- * `sessions` branch is on main, with a bearer token sent as a header on every request of the
- * context (fetches and the websocket handshake). Switching is this one line.
- */
-export const SIGN_IN_BY_FORM = false
-
 /** The hub the global setup started. */
 export const hubURL = () => must('CITYHUB_E2E_URL')
 export const apiKey = () => must('CITYHUB_E2E_APIKEY')
@@ -124,20 +117,15 @@ export async function caseState(number: string, hub = hubURL()): Promise<string>
 // ---- the browser ----
 
 /**
- * signIn signs a demo account in as a person would and waits until its console has opened; it
- * answers the path it landed on. No click after the sign-in: the landing is the hub's (or, with
- * bearer tokens, the application's) choice.
+ * signIn signs a demo account in as a person does, through the /login form (the session cookie),
+ * and waits until its console has opened; it answers the path it landed on. No click after the
+ * sign-in: the hub sends each role to its console.
  */
 export async function signIn(page: Page, login: string, hub = hubURL()): Promise<string> {
-  if (SIGN_IN_BY_FORM) {
-    await page.goto(`${hub}/login`)
-    await page.locator('input[name="login"]').fill(login)
-    await page.locator('input[name="password"]').fill(demoPassword)
-    await page.locator('input[name="password"]').press('Enter')
-  } else {
-    await page.context().setExtraHTTPHeaders({ Authorization: `Bearer ${await token(login, hub)}` })
-    await page.goto(`${hub}/console/`)
-  }
+  await page.goto(`${hub}/login`)
+  await page.locator('input[name="login"]').fill(login)
+  await page.locator('input[name="password"]').fill(demoPassword)
+  await page.locator('input[name="password"]').press('Enter')
   await page.waitForURL(/\/console\/[a-z]+$/)
   await expect(page.locator('[data-who]')).not.toBeEmpty() // the shell shows who is signed in
   return new URL(page.url()).pathname
