@@ -52,13 +52,25 @@ async function countMouse(page: Page) {
   return () => page.evaluate(() => (window as unknown as { __presses: number }).__presses)
 }
 
-/** actFromConsole opens a case from its row and takes an action by its button (the hub's label). */
-async function actFromConsole(page: Page, number: string, label: string) {
-  await row(page, number).first().click()
-  await page.getByRole('button', { name: label, exact: true }).first().click()
+/** openTask opens a task on a phone console (its sheet), unless it is open already. */
+async function openTask(page: Page, number: string) {
+  const sheet = page.locator(`[data-task-sheet="${number}"]`)
+  if (!(await sheet.isVisible())) await row(page, number).first().click()
+  await expect(sheet).toBeVisible()
+  return sheet
 }
 
-// test.fixme until the consoles land (branches operator, dispatch, phone, sessions, media, consoleapi).
+/** count reads the number of cases a dispatch queue shows (QueueNav's data-count). */
+async function count(dispatch: Page, queue: string): Promise<number> {
+  return Number(await dispatch.locator(`[data-queue="${queue}"]`).first().getAttribute('data-count'))
+}
+
+/** expectCount waits until a dispatch queue shows that many cases. */
+async function expectCount(dispatch: Page, queue: string, n: number) {
+  await expect(dispatch.locator(`[data-queue="${queue}"]`).first()).toHaveAttribute('data-count', String(n))
+}
+
+// test.fixme until the consoles land (branches operator, dispatch, phone, consoleapi).
 test.fixme('the acceptance walk: keyboard report, live team consoles, photo, check, queues, no reload', async ({ openConsole, browser }) => {
   const dispatch = await openConsole('disp1')
   const gn = await openConsole('gn-1', { viewport: PHONE })
@@ -66,8 +78,11 @@ test.fixme('the acceptance walk: keyboard report, live team consoles, photo, che
   const insp = await openConsole('insp1', { viewport: PHONE })
   const op = await openConsole('op1')
   const consoles = [dispatch, gn, sj, insp, op]
+  for (const page of consoles) await expect(page.locator('[data-link-state]').first()).toHaveAttribute('data-state', 'live')
   const unchanged = await Promise.all(consoles.map(noReloads))
   const presses = await countMouse(op)
+  const open0 = await count(dispatch, 'all')
+  const check0 = await count(dispatch, 'check')
 
   const number = await test.step('the operator files a report by keyboard alone', async () => {
     const n = await fileByKeyboard(op)
@@ -76,48 +91,58 @@ test.fixme('the acceptance walk: keyboard report, live team consoles, photo, che
     return n
   })
 
-  await test.step("古南's team console shows it live, 三江's does not", async () => {
+  await test.step("古南's team console shows it live, 三江's does not; the dispatch desk counts it", async () => {
     await waitForRow(gn, number, 2_000)
     await expectState(gn, number, 'dispatched')
     await expectState(dispatch, number, 'dispatched')
+    await expectCount(dispatch, 'all', open0 + 1)
     // 三江's console is live too: a report in 三江 reaches it, and 古南's never did.
     const theirs = await fileReport({ at: SANJIANG })
     await waitForRow(sj, theirs)
     await expect(row(sj, number)).toHaveCount(0)
     await expect(row(gn, theirs)).toHaveCount(0)
+    await expectCount(dispatch, 'all', open0 + 2)
   })
 
   await test.step('the team acknowledges it', async () => {
-    await actFromConsole(gn, number, '签收')
+    const sheet = await openTask(gn, number)
+    await sheet.locator('[data-action="acknowledge"]').click()
     await expectState(gn, number, 'in_progress')
     await expectState(dispatch, number, 'in_progress')
   })
 
-  await test.step('the team resolves it with a photo', async () => {
-    await actFromConsole(gn, number, '处置反馈')
-    const dialog = gn.getByRole('dialog')
-    await dialog.locator('textarea').first().fill('已劝离摊贩，人行道恢复通行')
-    await dialog.locator('input[type="file"]').first().setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await photo(browser) })
-    await expect(dialog.locator('img').first()).toBeVisible() // the uploaded photo's thumbnail
-    await dialog.getByRole('button', { name: /提交|确定|处置反馈/ }).last().click()
+  await test.step('the team resolves it with a photo; it moves to the check queue', async () => {
+    const sheet = await openTask(gn, number)
+    await sheet.locator('[data-action="resolve"]').click()
+    const form = sheet.locator('[data-action-form="resolve"]')
+    await form.locator('input[type="file"]').setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await photo(browser) })
+    await expect(form.locator('[data-photo]')).toHaveAttribute('data-status', 'done') // uploaded
+    await form.locator('textarea[name="text"]').fill('已劝离摊贩，人行道恢复通行')
+    await form.locator('[data-confirm]').click()
     await expectState(gn, number, 'resolved')
     await expectState(dispatch, number, 'resolved')
-    await expect(dispatch.locator('[data-queue="check"]').first()).toBeVisible()
+    await expectCount(dispatch, 'check', check0 + 1)
   })
 
-  await test.step('the dispatcher sends the inspector; the inspector passes it', async () => {
-    await actFromConsole(dispatch, number, '核查')
+  await test.step('the dispatcher sends the inspector, who passes it; it leaves the queues', async () => {
+    await row(dispatch, number).first().click()
+    await dispatch.locator('[data-actions] [data-action="check"]').click()
     const dialog = dispatch.getByRole('dialog')
-    await dialog.getByText('监督员一').click()
-    await dialog.getByRole('button', { name: /确定|核查/ }).last().click()
+    await dialog.getByPlaceholder('或输入监督员账号').fill('insp1')
+    await dialog.getByRole('button', { name: '确定' }).last().click()
     await expectState(dispatch, number, 'checking')
+    await insp.locator('[data-tab="tasks"]').click()
     await waitForRow(insp, number)
-    await actFromConsole(insp, number, '核查通过')
-    await expectState(dispatch, number, 'closed')
+    const sheet = await openTask(insp, number)
+    await sheet.locator('[data-action="pass"]').click()
+    await sheet.locator('[data-action-form="pass"] [data-confirm]').click()
+    await expectCount(dispatch, 'check', check0)
+    await expectCount(dispatch, 'all', open0 + 1) // 三江's report is still open
   })
 
-  await test.step('the hub agrees, and no console reloaded', async () => {
+  await test.step('the hub agrees, the case left the team, and no console reloaded', async () => {
     expect(await caseState(number)).toBe('closed')
+    await expect(row(gn, number)).toHaveCount(0) // a closed task leaves the street team's list
     for (const check of unchanged) await check()
   })
 })

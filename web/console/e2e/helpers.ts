@@ -78,6 +78,7 @@ export interface Report {
   at?: { lat: number; lng: number }
   category?: string
   text?: string
+  address?: string
   /** 'api': POST /api/v1/complaints as op1 (a hotline call); 'open311': a citizen's app */
   via?: 'api' | 'open311'
   hub?: string
@@ -98,7 +99,7 @@ export async function fileReport(r: Report = {}): Promise<string> {
     if (res.status !== 201) throw new Error(`Open311 report: HTTP ${res.status} ${await res.text()}`)
     return ((await res.json()) as { service_request_id: string }[])[0].service_request_id
   }
-  const body = { channel: 'hotline', category, text, address: '测试地址', lat: at.lat, lng: at.lng, reporter: { name: '测试', phone: '13800001234' } }
+  const body = { channel: 'hotline', category, text, address: r.address || '测试地址', lat: at.lat, lng: at.lng, reporter: { name: '张先生', phone: '13800001234' } }
   const out = await call<{ case: { number: string } }>('op1', 'POST', '/api/v1/complaints', body, hub)
   return out.case.number
 }
@@ -174,6 +175,8 @@ export interface ConsoleOptions {
   hub?: string
   /** runs on the page before it first loads (init scripts: the benchmarks' clocks) */
   prepare?: (page: Page) => Promise<void>
+  /** the phone's position (WGS-84), with the permission to read it granted */
+  geolocation?: { lat: number; lng: number }
 }
 
 /** The tests' fixtures: openConsole(login) signs a person in, in a browser context of their own. */
@@ -181,7 +184,11 @@ export const test = base.extend<{ openConsole: (login: string, opts?: ConsoleOpt
   openConsole: async ({ browser }, use) => {
     const pages: Page[] = []
     await use(async (login, opts = {}) => {
-      const context = await browser.newContext({ viewport: opts.viewport || DESK, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+      const geo = opts.geolocation
+      const context = await browser.newContext({
+        viewport: opts.viewport || DESK, locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
+        ...(geo ? { geolocation: { latitude: geo.lat, longitude: geo.lng, accuracy: 8 }, permissions: ['geolocation'] } : {}),
+      })
       const page = await context.newPage()
       pages.push(page)
       if (opts.prepare) await opts.prepare(page)
