@@ -6,7 +6,7 @@ BIN       := bin/cityhub
 PKGS      := $(shell $(GO) list -e ./... 2>/dev/null | grep -v /node_modules/)
 BENCHTIME ?= 2s
 
-.PHONY: build run test bench lint fuzz clean migrate-check
+.PHONY: build run test bench bench-consoles lint fuzz clean migrate-check
 
 # The consoles (web/console) are built with npm and Vite when their sources changed, then embedded.
 CONSOLE        := web/console
@@ -40,11 +40,20 @@ test: build
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 	CITYHUB_TEST_STORE=postgres $(GO) test -race -count=1 -timeout 30m -skip '$(STORE_FIXED)' $(STORE_PKGS)
 	cd $(CONSOLE) && npm test
+	cd $(CONSOLE) && npx playwright test --project=e2e
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./geo/ ./sqlite/ ./postgres/ ./redis/ ./dispatcher/ ./intake/open311/ ./web/stream/
 	$(GO) run ./cmd/loadtest
 	./scripts/bench-postgres.sh
+	$(MAKE) bench-consoles
+
+# The consoles: each one's first load, compressed (from the build's manifest), then in Chromium the
+# time from a report's 201 to its row on the team console and the dispatch console at 5,000 open
+# cases. Figures are printed for docs/benchmarks.md, never asserted.
+bench-consoles: build
+	node $(CONSOLE)/scripts/console-size.mjs
+	cd $(CONSOLE) && npx playwright test --project=bench
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above need formatting'; exit 1; }

@@ -23,6 +23,9 @@ export default defineConfig({
     target: 'es2020',
     chunkSizeWarningLimit: 800,
     reportCompressedSize: false,
+    // dist/app/.vite/manifest.json: which chunks and styles each console loads first, read by
+    // scripts/console-size.mjs (make bench-consoles).
+    manifest: true,
   },
   test: {
     environment: 'jsdom',
