@@ -70,8 +70,7 @@ async function expectCount(dispatch: Page, queue: string, n: number) {
   await expect(dispatch.locator(`[data-queue="${queue}"]`).first()).toHaveAttribute('data-count', String(n))
 }
 
-// test.fixme until the consoles land (branches operator, dispatch, phone, consoleapi).
-test.fixme('the acceptance walk: keyboard report, live team consoles, photo, check, queues, no reload', async ({ openConsole, browser }) => {
+test('the acceptance walk: keyboard report, live team consoles, photo, check, queues, no reload', async ({ openConsole, browser }) => {
   const dispatch = await openConsole('disp1')
   const gn = await openConsole('gn-1', { viewport: PHONE })
   const sj = await openConsole('sj-1', { viewport: PHONE })

@@ -17,9 +17,7 @@ test.afterAll(async () => {
   await hub?.stop()
 })
 
-// test.fixme until the street-team console lands (branch phone): rows with data-case-id and
-// data-state, <AppShell live>.
-test.fixme('the team console misses nothing across a dropped connection and a hub restart', async ({ openConsole }) => {
+test('the team console misses nothing across a dropped connection and a hub restart', async ({ openConsole }) => {
   const page = await openConsole('gn-1', { viewport: PHONE, hub: hub.url })
   const before = await fileReport({ hub: hub.url })
   await waitForRow(page, before)
