@@ -71,6 +71,7 @@ async function expectCount(dispatch: Page, queue: string, n: number) {
 }
 
 test('the acceptance walk: keyboard report, live team consoles, photo, check, queues, no reload', async ({ openConsole, browser }) => {
+  test.setTimeout(240_000) // five consoles and a dozen steps: about a minute on a shared 2-core machine
   const dispatch = await openConsole('disp1')
   const gn = await openConsole('gn-1', { viewport: PHONE })
   const sj = await openConsole('sj-1', { viewport: PHONE })
