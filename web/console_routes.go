@@ -4,7 +4,7 @@ package web
 func (s *Server) consoleAPIRoutes() []route {
 	h := func(p string, fn authedHandler) route { return route{p, s.authed(fn)} }
 	return []route{
-		h("GET /api/v1/console/snapshot", s.handleSnapshot),
+		{"GET /api/v1/console/snapshot", compressed(s.authed(s.handleSnapshot))},
 		h("GET /api/v1/places", s.handlePlaces),
 		h("GET /api/v1/route", s.handleRoutePreview),
 		h("GET /api/v1/cases/nearby", s.handleNearby),

@@ -104,7 +104,7 @@ func (s *Server) apiRoutes() []route {
 		h("GET /api/v1/reference", s.authed(s.handleReference)),
 		h("GET /api/v1/jurisdictions", s.authed(s.handleJurisdictions)),
 		h("POST /api/v1/complaints", s.authed(s.handleSubmit)),
-		h("GET /api/v1/cases", s.authed(s.handleListCases)),
+		{"GET /api/v1/cases", compressed(s.authed(s.handleListCases))},
 		h("GET /api/v1/cases/{number}", s.authed(s.handleGetCase)),
 		h("GET /api/v1/cases/{number}/events", s.authed(s.handleCaseEvents)),
 		h("POST /api/v1/cases/{number}/actions", s.authed(s.handleAction)),
