@@ -14,11 +14,19 @@ import (
 // The hub's own pages outside the consoles: the stylesheet of the sign-in page (which also says what
 // the hub is and where its interfaces and documentation are) and the embedded documents.
 
-//go:embed home/home.css
+//go:embed home/home.css home/favicon.svg
 var homeFiles embed.FS
 
 // docLink is one document listed on the sign-in page.
 type docLink struct{ File, Title string }
+
+// serveFavicon answers the hub's icon (browsers ask /favicon.ico of every site; an SVG serves).
+func serveFavicon(w http.ResponseWriter, r *http.Request) {
+	b, _ := homeFiles.ReadFile("home/favicon.svg")
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	_, _ = w.Write(b)
+}
 
 func serveHomeCSS(w http.ResponseWriter, r *http.Request) {
 	b, _ := homeFiles.ReadFile("home/home.css")

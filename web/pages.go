@@ -13,6 +13,7 @@ var consoles = console.NewHandler(console.Files())
 func (s *Server) pageRoutes() []route {
 	index := s.pageAuthed(http.HandlerFunc(consoles.ServeIndex))
 	return append(s.sessionPageRoutes(),
+		route{"GET /favicon.ico", http.HandlerFunc(serveFavicon)},
 		route{"GET /console/assets/{name}", http.HandlerFunc(consoles.ServeAsset)},
 		route{"GET /console/{$}", index},
 		route{"GET /console/{rest...}", index},

@@ -15,6 +15,7 @@ func walkTable() []walkRow {
 	rows := []walkRow{
 		{pattern: "GET /{$}", path: fixed("/"), body: noBody, want: toSignIn},
 		{pattern: "GET /home.css", path: fixed("/home.css"), body: noBody, want: public},
+		{pattern: "GET /favicon.ico", path: fixed("/favicon.ico"), body: noBody, want: public},
 		{pattern: "GET /docs/{name}", path: fixed("/docs/lifecycle.md"), body: noBody, want: public},
 		{pattern: "GET /healthz", path: fixed("/healthz"), body: noBody, want: public},
 		{pattern: "GET /metrics", path: fixed("/metrics"), body: noBody, want: public},
