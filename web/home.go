@@ -71,12 +71,14 @@ func firstHeading(md []byte, fallback string) string {
 	return fallback
 }
 
-// setPageHeaders are the security headers of every page the hub serves to browsers: nothing but
-// the hub's own styles, never inside a frame.
+// pageCSP is the policy of the hub's own server-rendered pages (the sign-in page, the stylesheet,
+// the documents): stricter than the consoles' (securityHeaders), since these run no script and set
+// no style attribute; only the sign-in form posts, to the hub itself.
+const pageCSP = "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+// setPageHeaders: the page policy (the other security headers come from securityHeaders, on every
+// answer), revalidated on each visit.
 func setPageHeaders(w http.ResponseWriter) {
-	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cache-Control", "no-cache")
+	w.Header().Set("Content-Security-Policy", pageCSP)
+	w.Header().Set("Cache-Control", "no-cache")
 }

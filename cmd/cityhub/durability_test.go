@@ -44,28 +44,9 @@ func TestAcceptedReportSurvivesKill9(t *testing.T) {
 	proc := startProcess(t, bin, dir, addr) // loads the demo data, which api keys need
 	key := createAPIKey(t, bin, dir)
 
-	var mu sync.Mutex
-	var accepted []string
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := 0; w < 4; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			postUntilStopped(addr, key, stop, func(id string) {
-				mu.Lock()
-				accepted = append(accepted, id)
-				mu.Unlock()
-			})
-		}()
-	}
-	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(accepted) >= 50 })
-	if err := proc.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = proc.Wait()
-	close(stop)
-	wg.Wait()
+	accepted := killWhileSending(t, proc, 4, 50, func(stop <-chan struct{}, ok func(string)) {
+		postUntilStopped(addr, key, stop, ok)
+	})
 
 	store, err := sqlite.Open(filepath.Join(dir, "cityhub.db"))
 	if err != nil {
@@ -81,6 +62,36 @@ func TestAcceptedReportSurvivesKill9(t *testing.T) {
 	if _, _, err := dispatcher.AuditStore(context.Background(), store); err != nil {
 		t.Errorf("audit after kill: %v", err)
 	}
+}
+
+// killWhileSending runs workers clients, each calling send until told to stop, kills the process
+// with SIGKILL once at least atLeast requests were answered with success, and answers what each
+// success named (a case number, a file's hash): what the store must hold after the kill.
+func killWhileSending(t *testing.T, proc *exec.Cmd, workers, atLeast int, send func(stop <-chan struct{}, ok func(string))) []string {
+	t.Helper()
+	var mu sync.Mutex
+	var accepted []string
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			send(stop, func(id string) {
+				mu.Lock()
+				accepted = append(accepted, id)
+				mu.Unlock()
+			})
+		}()
+	}
+	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(accepted) >= atLeast })
+	if err := proc.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = proc.Wait()
+	close(stop)
+	wg.Wait()
+	return accepted
 }
 
 func createAPIKey(t *testing.T, bin, dir string) string {

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -68,35 +66,15 @@ func (h *hub) login(login string) string {
 // do sends a JSON request (body may be a string of raw JSON) and checks the status.
 func (h *hub) do(method, path, token string, body any, want int, out any) []byte {
 	h.t.Helper()
-	var rd io.Reader
+	var raw []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		raw = []byte(b)
 	default:
-		raw, _ := json.Marshal(b)
-		rd = bytes.NewReader(raw)
+		raw, _ = json.Marshal(b)
 	}
-	req, _ := http.NewRequest(method, h.base+path, rd)
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		h.t.Fatalf("%s %s: status %d, want %d: %s", method, path, resp.StatusCode, want, raw)
-	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			h.t.Fatalf("decode %s: %v", raw, err)
-		}
-	}
-	return raw
+	return h.raw(method, path, token, "application/json", raw, want, out)
 }
 
 func (h *hub) caseCount() int {

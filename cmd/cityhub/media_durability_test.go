@@ -7,9 +7,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -31,29 +29,10 @@ func TestAcceptedUploadSurvivesKill9(t *testing.T) {
 	proc := startProcess(t, bin, dir, addr)
 	token := loginTo(t, addr, "op1", "durable")
 
-	var mu sync.Mutex
-	var accepted []string
 	var seed atomic.Int64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := 0; w < 3; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			uploadUntilStopped(addr, token, stop, &seed, func(sha string) {
-				mu.Lock()
-				accepted = append(accepted, sha)
-				mu.Unlock()
-			})
-		}()
-	}
-	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(accepted) >= 40 })
-	if err := proc.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = proc.Wait()
-	close(stop)
-	wg.Wait()
+	accepted := killWhileSending(t, proc, 3, 40, func(stop <-chan struct{}, ok func(string)) {
+		uploadUntilStopped(addr, token, stop, &seed, ok)
+	})
 
 	store, err := sqlite.Open(filepath.Join(dir, "cityhub.db"))
 	if err != nil {

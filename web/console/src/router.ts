@@ -1,11 +1,12 @@
 // Each console is a route of its own, loaded lazily: a phone downloads only the console it uses.
 import { createRouter, createWebHistory } from 'vue-router'
-import { consoleOf, me } from './lib/session'
+import { me } from './lib/session'
 
 export const router = createRouter({
   history: createWebHistory('/console/'),
   routes: [
-    { path: '/', redirect: () => consoleOf(me.value?.role || '').replace('/console', '') },
+    // The hub decides which console a role works in (GET /api/v1/me answers it as `console`).
+    { path: '/', redirect: () => (me.value?.console || '/console/dispatch').replace('/console', '') },
     { path: '/operator', component: () => import('./views/OperatorConsole.vue'), meta: { title: '受理台' } },
     { path: '/dispatch', component: () => import('./views/DispatchConsole.vue'), meta: { title: '派遣台' } },
     { path: '/team', component: () => import('./views/TeamConsole.vue'), meta: { title: '处置台' } },

@@ -23,26 +23,3 @@ export async function loadSession(): Promise<Account> {
   reference.value = ref
   return account
 }
-
-/** consoleOf is the path of a role's console (the hub answers it too, as `console`). */
-export function consoleOf(role: string): string {
-  switch (role) {
-    case 'operator':
-      return '/console/operator'
-    case 'dispatcher':
-    case 'shift_leader':
-    case 'legal_reviewer':
-      return '/console/dispatch'
-    case 'team_lead':
-    case 'officer':
-    case 'auxiliary':
-      return '/console/team'
-    case 'inspector':
-      return '/console/inspector'
-    case 'leader':
-      return '/console/leader'
-    case 'admin':
-      return '/console/admin'
-  }
-  return '/console/dispatch'
-}

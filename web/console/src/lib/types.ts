@@ -23,10 +23,24 @@ export interface Account {
   map_tiles_datum?: string
 }
 
+/** Limit is a length of time in one of the clocks' units (work_hour, work_day, natural_hour,
+ * natural_minute). */
+export interface Limit {
+  value: number
+  unit: string
+}
+
+/** Decision is an enforcement decision (执法决定) as resolve and legal_review record it. */
+export interface Decision {
+  kind: string
+  amount?: number
+  text: string
+}
+
 export interface ExtensionRequest {
   requested_by: string
   requested_at: string
-  limit: { value: number; unit: string }
+  limit: Limit
   reason: string
 }
 
@@ -60,40 +74,19 @@ export interface CaseRow {
   reporter?: Contact
 }
 
-export interface CaseEvent {
-  id: number
-  seq?: number
-  action: string
-  from?: string
-  to?: string
-  owner?: string
-  reason?: string
-  at: string
-  actor: { login: string; name?: string; role: string; unit: string }
-  detail?: unknown
-  hash?: string
-  prev_hash?: string
-}
-
-export interface CaseDetail {
-  case: CaseRow & {
-    reporter?: Contact
-    routing?: { jurisdiction?: string; rule?: string; explanation?: string; cell?: string }
-    media?: string[]
-    clocks?: Record<string, unknown>
-    returns?: Record<string, number>
-    last_hash?: string
-  }
-  events: CaseEvent[]
-  actions: string[]
-}
-
+/** Category is a category of the catalogue as GET /api/v1/reference serves it. */
 export interface Category {
   code: string
   name: string
+  name_en?: string
   group?: string
-  aliases?: string[]
-  nature?: string
+  group_name?: string
+  aka?: string[] // the aliases people use for it
+  handle_limit?: Limit
+  route?: string // "territorial" or "unit:CODE"
+  urgent?: boolean
+  enforcement?: boolean
+  extension?: { per_request: number; total: number } // in the handle limit's unit
 }
 
 export interface Unit {

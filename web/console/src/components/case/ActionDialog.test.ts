@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import ActionDialog from './ActionDialog.vue'
 import { reference } from '../../lib/session'
-import type { CaseAnswer } from './caseData'
+import type { CaseAnswer } from '../../lib/caseData'
 import type { Reference } from '../../lib/types'
 
 reference.value = {

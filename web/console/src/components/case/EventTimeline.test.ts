@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { mount } from '@vue/test-utils'
 import EventTimeline from './EventTimeline.vue'
-import type { HubEvent } from './caseData'
+import type { HubEvent } from '../../lib/caseData'
 
 const h = (c: string) => c.repeat(64)
 const ev = (seq: number, action: string, prev: string, hash: string, over: Partial<HubEvent> = {}): HubEvent => ({

@@ -4,7 +4,7 @@
 
 import { reference } from '../../lib/session'
 import { live } from '../../lib/useLive'
-import type { CaseAnswer } from './caseData'
+import type { CaseAnswer } from '../../lib/caseData'
 
 export interface UnitChoice {
   code: string

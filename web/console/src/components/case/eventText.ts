@@ -4,7 +4,7 @@
 
 import { categoryName, stateLabel, unitName } from '../../lib/format'
 import { reference } from '../../lib/session'
-import { fullTime, limitText, satisfactionNames, type HubEvent, type Limit } from './caseData'
+import { fullTime, limitText, satisfactionNames, type HubEvent, type Limit } from '../../lib/caseData'
 
 type Data = Record<string, unknown>
 

@@ -5,7 +5,7 @@
 // the queue on screen is sorted.
 
 import type { CaseRow } from '../../lib/types'
-import { rowAddress, rowDeadline, rowJurisdiction, rowOverdue, rowWarning } from '../case/caseData'
+import { rowAddress, rowDeadline, rowJurisdiction, rowOverdue, rowWarning } from '../../lib/caseData'
 
 export type QueueKey =
   | 'verify' | 'dispatch' | 'returned' | 'arbitration' | 'requests'

@@ -5,7 +5,7 @@
 import { shallowReactive } from 'vue'
 import { get } from '../../lib/api'
 import type { CaseRow, StreamMessage } from '../../lib/types'
-import type { HubEvent } from '../case/caseData'
+import type { HubEvent } from '../../lib/caseData'
 
 export interface ReturnReason {
   unit: string

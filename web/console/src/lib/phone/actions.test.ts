@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { buildAction, emptyForm, extensionRoom, mediaOfEvent, offered, type ActionForm } from './actions'
+import { buildAction, emptyForm, extensionRoom, offered, type ActionForm } from './actions'
+import { eventMedia } from '../caseData'
 
 const form = (over: Partial<ActionForm> = {}): ActionForm => ({ ...emptyForm(), ...over })
 const h = 'b'.repeat(64)
@@ -69,9 +70,9 @@ describe('extensionRoom', () => {
   })
 })
 
-describe('mediaOfEvent', () => {
+describe('eventMedia', () => {
   it('reads the hashes an event recorded, once each', () => {
-    expect(mediaOfEvent({ media: [h, 'not-a-hash'], evidence: [{ sha256: h }, { sha256: 'c'.repeat(64) }] })).toEqual([h, 'c'.repeat(64)])
-    expect(mediaOfEvent(null)).toEqual([])
+    expect(eventMedia({ media: [h, 'not-a-hash'], evidence: [{ sha256: h }, { sha256: 'c'.repeat(64) }] })).toEqual([h, 'c'.repeat(64)])
+    expect(eventMedia(null)).toEqual([])
   })
 })

@@ -2,6 +2,9 @@
 // is checked here first, so that a person on the street learns what is missing before sending,
 // in the words of the form; the hub checks everything again.
 
+import { limitUnitNames } from '../caseData'
+import type { Decision, Limit } from '../types'
+
 /** The actions the phone consoles know, with the words on their buttons, in display order. */
 export const phoneActions: { action: string; label: string; hint: string }[] = [
   { action: 'acknowledge', label: '签收', hint: '确认收到任务，开始处置' },
@@ -17,13 +20,7 @@ export const phoneActions: { action: string; label: string; hint: string }[] = [
 /** leavesTask: after these the task is no longer the person's to work on (the view closes). */
 export const leavesTask = (action: string) => ['return', 'resolve', 'pass', 'rework', 'verify_result'].includes(action)
 
-export const limitUnitNames: Record<string, string> = {
-  work_hour: '工作小时', work_day: '工作日', natural_hour: '小时', natural_minute: '分钟',
-}
-
-export interface Limit { value: number; unit: string }
-
-export interface Decision { kind: string; amount?: number; text: string }
+export { limitUnitNames }
 
 export interface ActionForm {
   reason: string
@@ -144,15 +141,4 @@ export function extensionRoom(handling: ClockLike | undefined, cat: CategoryLike
     : { per_request: handling.limit.value, total: handling.limit.value * 2 }
   const max = Math.min(bound.per_request, bound.total - (handling.extended || 0))
   return { unit, max: Math.max(0, max) }
-}
-
-/** mediaOfEvent: the photos an event carries (the hashes the hub recorded in its data). */
-export function mediaOfEvent(data: unknown): string[] {
-  if (!data || typeof data !== 'object') return []
-  const d = data as { media?: unknown; evidence?: unknown }
-  const out: string[] = []
-  const isHash = (x: unknown): x is string => typeof x === 'string' && /^[0-9a-f]{64}$/.test(x)
-  if (Array.isArray(d.media)) for (const m of d.media) if (isHash(m)) out.push(m)
-  if (Array.isArray(d.evidence)) for (const e of d.evidence as { sha256?: unknown }[]) if (isHash(e?.sha256) && !out.includes(e.sha256 as string)) out.push(e.sha256 as string)
-  return out
 }

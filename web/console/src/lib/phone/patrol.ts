@@ -1,15 +1,10 @@
 // The inspector's patrol report (监督员上报): the category list as a patrol uses it (the most
 // frequent first, searchable by name, alias or code) and the request that files it. Pure, tested.
 
+import { noMatch, normalise, rankOf, type CatalogueItem } from '../categories'
 import type { CaseRow, Point } from '../types'
 
-export interface PatrolCategory {
-  code: string
-  name: string
-  group_name?: string
-  aka?: string[]
-  aliases?: string[]
-}
+export type PatrolCategory = CatalogueItem
 
 export type PositionSource = 'gps' | 'map' | 'photo'
 
@@ -86,31 +81,15 @@ function randomId(): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
 }
 
-const aliasesOf = (c: PatrolCategory) => [...(c.aka || []), ...(c.aliases || [])]
-
-/** matchScore: how well a category answers the typed text (0: not at all). Name before alias
- * before code and group, a prefix before a match inside. */
-export function matchScore(c: PatrolCategory, query: string): number {
-  const q = query.trim().toLowerCase()
-  if (!q) return 1
-  const name = c.name.toLowerCase()
-  if (name === q) return 100
-  if (name.startsWith(q)) return 90
-  if (name.includes(q)) return 80
-  const aka = aliasesOf(c).map((a) => a.toLowerCase())
-  if (aka.some((a) => a.startsWith(q))) return 70
-  if (aka.some((a) => a.includes(q))) return 60
-  if (c.code.toLowerCase().startsWith(q)) return 50
-  if ((c.group_name || '').toLowerCase().includes(q)) return 30
-  return 0
-}
-
 /** rankCategories: the categories that match, best match first, then the most used, then by code. */
+// The match is the operator's (lib/categories.ts: exact, then code, name and alias prefixes, then
+// inside the name or an alias, then the group); among equal matches the most used come first.
 export function rankCategories<C extends PatrolCategory>(cats: C[], usage: Record<string, number>, query: string): C[] {
+  const q = normalise(query)
   return cats
-    .map((c) => ({ c, s: matchScore(c, query) }))
-    .filter((x) => x.s > 0)
-    .sort((a, b) => b.s - a.s || (usage[b.c.code] || 0) - (usage[a.c.code] || 0) || a.c.code.localeCompare(b.c.code))
+    .map((c) => ({ c, rank: rankOf(c, q).rank }))
+    .filter((x) => x.rank !== noMatch)
+    .sort((a, b) => a.rank - b.rank || (usage[b.c.code] || 0) - (usage[a.c.code] || 0) || a.c.code.localeCompare(b.c.code))
     .map((x) => x.c)
 }
 

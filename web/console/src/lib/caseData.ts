@@ -4,12 +4,9 @@
 // store and a full case from the case list be treated alike (the list's cases carry the point and
 // the address inside `location`, the clocks instead of a deadline).
 
-import type { CaseRow, Contact, Point } from '../../lib/types'
+import type { CaseRow, Contact, Decision, ExtensionRequest, Limit, Point } from './types'
 
-export interface Limit {
-  value: number
-  unit: string
-}
+export type { Decision, Limit } from './types'
 
 export interface Clock {
   limit: Limit
@@ -45,19 +42,13 @@ export interface FullCase extends Omit<CaseRow, 'point' | 'extension'> {
   rework_count?: number
   owners?: string[]
   urgent?: boolean
-  extension?: { requested_by: string; requested_at: string; limit: Limit; reason: string } | null
+  extension?: ExtensionRequest | null
   legal_review?: { reviewer: string; at: string; approved: boolean; decision: Decision; opinion?: string }
   satisfaction?: string
   closed_at?: string
   last_hash?: string
   publication?: string
   reporter_private?: boolean
-}
-
-export interface Decision {
-  kind: string
-  amount?: number
-  text: string
 }
 
 /** HubEvent is an event as the JSON API serves it (web/events.go). */

@@ -1,16 +1,12 @@
 // Finding a category while the caller talks: the operator types what comes to mind first, which may
 // be the code from the catalogue card on the desk ("0501"), the catalogue's name ("无照经营游商") or
 // the word the caller used ("流动摊贩", an alias). The best matches come first so that Enter takes
-// the one meant.
+// the one meant. The inspector's patrol report finds its category the same way.
 
-/** CatalogueItem is a category as GET /api/v1/reference serves it (aka: the aliases). */
-export interface CatalogueItem {
-  code: string
-  name: string
-  group?: string
-  group_name?: string
-  aka?: string[]
-}
+import type { Category } from './types'
+
+/** CatalogueItem is what matching reads of a category: code, name, aliases (aka), group name. */
+export type CatalogueItem = Pick<Category, 'code' | 'name' | 'group' | 'group_name' | 'aka'>
 
 /** CategoryMatch is a category that matches the typed text, and the alias that did if not the name. */
 export interface CategoryMatch extends CatalogueItem {
@@ -30,8 +26,11 @@ const enum Rank {
   None = 99,
 }
 
+/** noMatch is rankOf's rank of a category that does not match. */
+export const noMatch: number = Rank.None
+
 /** normalise compares text without case and spaces (full-width ones included). */
-function normalise(s: string): string {
+export function normalise(s: string): string {
   return s.toLowerCase().replace(/[\s\u3000]+/g, '')
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { matchCategories, type CatalogueItem } from './category'
+import { matchCategories, type CatalogueItem } from './categories'
 
 const catalogue: CatalogueItem[] = [
   { code: '0101', name: '私搭乱建', group_name: '市容环境', aka: ['违法建设', '违章建筑'] },
