@@ -179,9 +179,18 @@ func (s *Server) handleMeasures(w http.ResponseWriter, r *http.Request, a *dispa
 
 func (s *Server) handleReference(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
 	ref := s.svc.Reference()
-	writeJSON(w, http.StatusOK, map[string]any{"district": ref.District, "authority": ref.Authority,
+	inspectors, err := s.svc.Inspectors(r.Context(), a.Actor())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := map[string]any{"district": ref.District, "authority": ref.Authority,
 		"units": ref.Units, "categories": ref.Catalogue.Categories(), "natures": ref.Catalogue.Natures,
-		"labels": dispatcher.Labels()})
+		"labels": dispatcher.Labels()}
+	if inspectors != nil { // the command centre's, which assigns them
+		out["inspectors"] = inspectors
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) handleStream(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {

@@ -278,3 +278,26 @@ func TestMapTilesConfiguration(t *testing.T) {
 		}
 	}
 }
+
+// The command centre's consoles name the inspectors they send to verify and check cases; a street
+// team is not told who they are.
+func TestReferenceNamesInspectorsToTheCentre(t *testing.T) {
+	h := startHub(t)
+	var centre, team struct {
+		Inspectors []struct{ Login, Name string } `json:"inspectors"`
+	}
+	h.do("GET", "/api/v1/reference", h.login("disp1"), nil, 200, &centre)
+	if len(centre.Inspectors) != 2 || centre.Inspectors[0].Login != "insp1" || centre.Inspectors[0].Name != "监督员一" {
+		t.Errorf("the dispatcher's reference lists inspectors %+v", centre.Inspectors)
+	}
+	raw := h.do("GET", "/api/v1/reference", h.login("gn-1"), nil, 200, &team)
+	if team.Inspectors != nil || strings.Contains(string(raw), "insp1") {
+		t.Errorf("a street team's reference names inspectors: %+v", team.Inspectors)
+	}
+	h.cli(t, "account", "disable", "insp2")
+	centre.Inspectors = nil
+	h.do("GET", "/api/v1/reference", h.login("lead1"), nil, 200, &centre)
+	if len(centre.Inspectors) != 1 {
+		t.Errorf("a disabled inspector is still offered: %+v", centre.Inspectors)
+	}
+}

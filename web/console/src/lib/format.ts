@@ -51,3 +51,9 @@ export function isToday(iso: string | undefined, now = Date.now()): boolean {
   const day = (t: number) => new Date(t + 8 * 3600e3).toISOString().slice(0, 10)
   return day(new Date(iso).getTime()) === day(now)
 }
+
+/** inspectorName is an inspector's name, when the hub named the inspectors to this console. */
+export function inspectorName(login: string | undefined): string {
+  if (!login) return ''
+  return reference.value?.inspectors?.find((p) => p.login === login)?.name || login
+}

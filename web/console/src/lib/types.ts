@@ -96,7 +96,15 @@ export interface Unit {
   jurisdiction?: string
 }
 
+/** Person is a member of staff as the hub names them to the consoles. */
+export interface Person {
+  login: string
+  name: string
+}
+
 export interface Reference {
+  /** the active inspectors: served to the command centre only, which assigns them */
+  inspectors?: Person[]
   district: string
   authority: string
   units: Unit[]

@@ -2,6 +2,7 @@
 // a dispatch, reassignment or ruling (never the command centre, never an outside agency, as
 // dispatcher/effects.go requires), the outside agencies for a transfer, and the inspectors.
 
+import type { Person } from '../../lib/types'
 import { reference } from '../../lib/session'
 import { live } from '../../lib/useLive'
 import type { CaseAnswer } from '../../lib/caseData'
@@ -61,10 +62,7 @@ export function groupUnits(list: UnitChoice[]): { group: string; items: UnitChoi
   return out
 }
 
-export interface Person {
-  login: string
-  name: string
-}
+export type { Person }
 
 /**
  * inspectorChoices are the inspectors the dialog offers: the reference data's list when the hub
@@ -74,7 +72,7 @@ export interface Person {
  */
 export function inspectorChoices(detail?: CaseAnswer): Person[] {
   const out = new Map<string, string>()
-  const listed = (reference.value as { inspectors?: Person[] } | null)?.inspectors || []
+  const listed = reference.value?.inspectors || []
   for (const p of listed) out.set(p.login, p.name || p.login)
   for (const ev of detail?.events || []) {
     if (ev.actor.role === 'inspector' && !out.has(ev.actor.login)) out.set(ev.actor.login, ev.actor.name || ev.actor.login)
