@@ -64,6 +64,7 @@ export interface CaseRow {
   arbitration?: string
   extension?: ExtensionRequest | null
   suspension_pending?: boolean
+  suspended_at?: string | null // while suspended, since when
   repeat_of?: string
   merged_into?: string
   inspector?: string
