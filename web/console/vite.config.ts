@@ -26,6 +26,9 @@ export default defineConfig({
     // dist/app/.vite/manifest.json: which chunks and styles each console loads first, read by
     // scripts/console-size.mjs (make bench-consoles).
     manifest: true,
+    // Two pages: the consoles (index.html) and the hall's display screen (screen.html, served at
+    // /screen), sharing chunks (ECharts, Leaflet).
+    rollupOptions: { input: { index: 'index.html', screen: 'screen.html' } },
   },
   test: {
     environment: 'jsdom',

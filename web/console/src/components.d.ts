@@ -11,6 +11,7 @@ export {}
 /* prettier-ignore */
 declare module 'vue' {
   export interface GlobalComponents {
+    AccountabilityPanel: typeof import('./components/leader/AccountabilityPanel.vue')['default']
     AccountsPane: typeof import('./components/admin/AccountsPane.vue')['default']
     ActionDialog: typeof import('./components/case/ActionDialog.vue')['default']
     ActionForm: typeof import('./components/phone/ActionForm.vue')['default']
@@ -21,10 +22,12 @@ declare module 'vue' {
     CalendarPane: typeof import('./components/admin/CalendarPane.vue')['default']
     CallerHistory: typeof import('./components/operator/CallerHistory.vue')['default']
     CaseDrawer: typeof import('./components/operator/CaseDrawer.vue')['default']
+    CaseListDrawer: typeof import('./components/leader/CaseListDrawer.vue')['default']
     CaseMap: typeof import('./components/CaseMap.vue')['default']
     CaseView: typeof import('./components/case/CaseView.vue')['default']
     CategoriesPane: typeof import('./components/admin/CategoriesPane.vue')['default']
     CategoryPicker: typeof import('./components/inspector/CategoryPicker.vue')['default']
+    EChart: typeof import('./components/leader/EChart.vue')['default']
     ElAlert: typeof import('element-plus/es')['ElAlert']
     ElAutocomplete: typeof import('element-plus/es')['ElAutocomplete']
     ElBadge: typeof import('element-plus/es')['ElBadge']
@@ -59,19 +62,27 @@ declare module 'vue' {
     ElSwitch: typeof import('element-plus/es')['ElSwitch']
     ElTable: typeof import('element-plus/es')['ElTable']
     ElTableColumn: typeof import('element-plus/es')['ElTableColumn']
+    ElTabPane: typeof import('element-plus/es')['ElTabPane']
+    ElTabs: typeof import('element-plus/es')['ElTabs']
     ElTag: typeof import('element-plus/es')['ElTag']
     ElTimeline: typeof import('element-plus/es')['ElTimeline']
     ElTimelineItem: typeof import('element-plus/es')['ElTimelineItem']
     ElTooltip: typeof import('element-plus/es')['ElTooltip']
     EmptyState: typeof import('./components/phone/EmptyState.vue')['default']
     EventTimeline: typeof import('./components/case/EventTimeline.vue')['default']
+    ExportLinks: typeof import('./components/leader/ExportLinks.vue')['default']
     FilterBar: typeof import('./components/dispatch/FilterBar.vue')['default']
+    HotspotMap: typeof import('./components/leader/HotspotMap.vue')['default']
+    HotspotPanel: typeof import('./components/leader/HotspotPanel.vue')['default']
     IntakeForm: typeof import('./components/operator/IntakeForm.vue')['default']
+    KpiBoard: typeof import('./components/leader/KpiBoard.vue')['default']
     LinkBadge: typeof import('./components/LinkBadge.vue')['default']
     LiveFeed: typeof import('./components/dispatch/LiveFeed.vue')['default']
     LogPane: typeof import('./components/admin/LogPane.vue')['default']
+    MeasuresPanel: typeof import('./components/leader/MeasuresPanel.vue')['default']
     NearbyPanel: typeof import('./components/operator/NearbyPanel.vue')['default']
     PatrolForm: typeof import('./components/inspector/PatrolForm.vue')['default']
+    PeriodBar: typeof import('./components/leader/PeriodBar.vue')['default']
     PhotoCapture: typeof import('./components/phone/PhotoCapture.vue')['default']
     PlacesPane: typeof import('./components/admin/PlacesPane.vue')['default']
     PositionPicker: typeof import('./components/inspector/PositionPicker.vue')['default']
@@ -84,5 +95,9 @@ declare module 'vue' {
     TaskSheet: typeof import('./components/phone/TaskSheet.vue')['default']
     Toast: typeof import('./components/phone/Toast.vue')['default']
     TodayList: typeof import('./components/operator/TodayList.vue')['default']
+    TrendsPanel: typeof import('./components/leader/TrendsPanel.vue')['default']
+  }
+  export interface GlobalDirectives {
+    vLoading: typeof import('element-plus/es')['ElLoadingDirective']
   }
 }
