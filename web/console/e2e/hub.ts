@@ -30,6 +30,8 @@ export interface HubOptions {
   args?: string[]
   /** PostgreSQL instead of SQLite; default from CITYHUB_E2E_STORE=postgres */
   postgres?: boolean
+  /** an existing data directory (a seeded store for a benchmark): used as it is and kept */
+  dataDir?: string
 }
 
 /** freePort asks the kernel for a loopback port nobody listens on. */
@@ -53,7 +55,7 @@ export class Hub {
   private proc: ChildProcess | null = null
   private readonly logFile: string
 
-  private constructor(port: number, dataDir: string, db: string, private readonly args: string[]) {
+  private constructor(port: number, dataDir: string, db: string, private readonly args: string[], private readonly keep = false) {
     this.port = port
     this.dataDir = dataDir
     this.db = db
@@ -63,10 +65,10 @@ export class Hub {
 
   /** start makes a data directory (and database), starts the hub and waits until it is healthy. */
   static async start(opts: HubOptions = {}): Promise<Hub> {
-    const dataDir = mkdtempSync(join(tmpdir(), 'cityhub-e2e-'))
-    const usePG = opts.postgres ?? process.env.CITYHUB_E2E_STORE === 'postgres'
+    const dataDir = opts.dataDir || mkdtempSync(join(tmpdir(), 'cityhub-e2e-'))
+    const usePG = !opts.dataDir && (opts.postgres ?? process.env.CITYHUB_E2E_STORE === 'postgres')
     const db = usePG ? await createDatabase() : ''
-    const hub = new Hub(await freePort(), dataDir, db, opts.args || [])
+    const hub = new Hub(await freePort(), dataDir, db, opts.args || [], !!opts.dataDir)
     try {
       await hub.launch()
     } catch (e) {
@@ -83,7 +85,7 @@ export class Hub {
 
   // launch runs `cityhub serve --demo` on the hub's port and data, and waits for /healthz.
   private async launch() {
-    const log = openSync(this.logFile, 'a')
+    const log = openSync(this.logFile, 'a') // in the data directory (a given store's too)
     const args = ['serve', '--demo', '--addr', `127.0.0.1:${this.port}`, ...this.storeFlags(), ...this.args]
     this.proc = spawn(hubBinary, args, {
       env: { ...process.env, CITYHUB_DEMO_PASSWORD: demoPassword, CITYHUB_LOG_LEVEL: process.env.CITYHUB_LOG_LEVEL || 'warn' },
@@ -137,6 +139,7 @@ export class Hub {
   /** stop ends the hub and removes its data directory and database. */
   async stop() {
     await this.halt()
+    if (this.keep) return // a store the hub was given (a benchmark's seeded store) stays
     rmSync(this.dataDir, { recursive: true, force: true })
     if (this.db) await dropDatabase(this.db)
   }
