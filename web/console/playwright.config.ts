@@ -32,7 +32,7 @@ export default defineConfig({
   },
   projects: [
     { name: 'e2e', testMatch: /.*\.spec\.ts$/ },
-    { name: 'screenshots', testMatch: /screenshots\.shot\.ts$/ },
+    { name: 'screenshots', testMatch: /.*\.shot\.ts$/ },
     { name: 'bench', testMatch: /.*\.bench\.ts$/, timeout: 600_000 },
   ],
 })
