@@ -165,7 +165,8 @@ func (s *Server) handleRevealContact(w http.ResponseWriter, r *http.Request, a *
 
 func (s *Server) handleMeasures(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
 	q := r.URL.Query()
-	mq := dispatcher.MeasureQuery{Dim: q.Get("dim"), Period: q.Get("period"), From: q.Get("from"), To: q.Get("to")}
+	mq := dispatcher.MeasureQuery{Dim: q.Get("dim"), Period: q.Get("period"), From: q.Get("from"), To: q.Get("to"),
+		Compare: q.Get("compare")}
 	if mq.Period == "" && mq.From == "" && mq.To == "" {
 		mq.Period = "today"
 	}
