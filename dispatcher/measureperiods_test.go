@@ -77,4 +77,3 @@ func TestMeasurePeriods(t *testing.T) {
 		}
 	}
 }
-

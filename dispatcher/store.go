@@ -50,6 +50,10 @@ type Store interface {
 	// Tallies sums the counters of the days From..To (inclusive, "YYYY-MM-DD") for one dimension,
 	// and adds the gauges (Day == "") of that dimension.
 	Tallies(ctx context.Context, q TallyQuery) ([]TallyRow, error)
+	// TallySeries sums one dimension's day counters of From..To per day, or per month (whole
+	// months from the month rollups, the ragged ends from the days), for the measures named (all
+	// when none). Gauges have no series. Rows come sorted by period, key and measure.
+	TallySeries(ctx context.Context, q TallySeriesQuery) ([]TallyPoint, error)
 
 	// SaveReference replaces the reference data. Reference returns it, or ENotFound if none was
 	// ever saved.
@@ -175,6 +179,23 @@ var Dims = []string{DimAll, DimUnit, DimJurisdiction, DimCategory, DimChannel}
 type TallyQuery struct {
 	Dim      string
 	From, To string // inclusive days, YYYY-MM-DD
+}
+
+// TallySeriesQuery asks for one dimension's counters per day or per month of a range.
+type TallySeriesQuery struct {
+	Dim      string
+	From, To string // inclusive days, YYYY-MM-DD
+	Monthly  bool
+	Measures []string // nil: every measure
+}
+
+// TallyPoint is the sum of one measure for one key of a dimension on one day (YYYY-MM-DD) or in
+// one month (YYYY-MM).
+type TallyPoint struct {
+	Period  string
+	Key     string
+	Measure string
+	Count   int64
 }
 
 // TallyRow is the sum of one measure for one key of a dimension.

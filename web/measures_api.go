@@ -1,0 +1,62 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+
+	"cityhub/dispatcher"
+)
+
+// measureRoutes lists the leaders' cockpit: the measures, their series, accountability and the
+// cases behind a figure. Who may read what is the service's to say (the centre and the leaders;
+// a unit's own line at most).
+func (s *Server) measureRoutes() []route {
+	h := func(p string, fn authedHandler) route { return route{p, s.authed(fn)} }
+	return []route{
+		h("GET /api/v1/measures", s.handleMeasures),
+		h("GET /api/v1/measures/series", s.handleSeries),
+		h("GET /api/v1/measures/accountability", s.handleAccountability),
+	}
+}
+
+// measureQuery reads dim, period, from, to and compare; with none of period, from and to the
+// period is def.
+func measureQuery(q url.Values, def string) dispatcher.MeasureQuery {
+	mq := dispatcher.MeasureQuery{Dim: q.Get("dim"), Period: q.Get("period"), From: q.Get("from"), To: q.Get("to"),
+		Compare: q.Get("compare")}
+	if mq.Period == "" && mq.From == "" && mq.To == "" {
+		mq.Period = def
+	}
+	return mq
+}
+
+func (s *Server) handleMeasures(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
+	rep, err := s.svc.Measures(r.Context(), a.Actor(), measureQuery(r.URL.Query(), "today"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+func (s *Server) handleSeries(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
+	q := r.URL.Query()
+	mq := measureQuery(q, "month")
+	sq := dispatcher.SeriesQuery{Dim: mq.Dim, Interval: q.Get("interval"), Period: mq.Period, From: mq.From,
+		To: mq.To, Measures: splitList(q.Get("measures"))}
+	series, err := s.svc.MeasureSeries(r.Context(), a.Actor(), sq)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, series)
+}
+
+func (s *Server) handleAccountability(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
+	acc, err := s.svc.Accountability(r.Context(), a.Actor(), measureQuery(r.URL.Query(), "month"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, acc)
+}
