@@ -237,17 +237,20 @@ func doRecordReply(tx *change, req *ActionRequest) (map[string]any, error) {
 	if req.Text == "" {
 		return nil, FieldError("text", "请登记对方的答复 (the agency's answer is required)")
 	}
-	tx.closeCase()
-	return map[string]any{"reply": req.Text}, nil
+	return map[string]any{"reply": req.Text, "on_time": tx.closeCase()}, nil
 }
 
-// closeCase closes a case and counts whether it closed within the handling deadline.
-func (tx *change) closeCase() {
+// closeCase closes a case and counts whether it closed within the handling deadline, which it
+// reports: the closure's event says so in its data (on_time), so that the cases behind the
+// on-time count can be found.
+func (tx *change) closeCase() bool {
 	h := tx.c.Clocks.Handling
 	tx.finishCase(MClosed)
-	if h == nil || !tx.now.After(h.Deadline) {
+	onTime := h == nil || !tx.now.After(h.Deadline)
+	if onTime {
 		tx.tally(MClosedOnTime, 1)
 	}
+	return onTime
 }
 
 func doAcknowledge(tx *change, req *ActionRequest) (map[string]any, error) {
@@ -415,8 +418,7 @@ func doCheck(tx *change, req *ActionRequest) (map[string]any, error) {
 
 func doPass(tx *change, req *ActionRequest) (map[string]any, error) {
 	tx.countCheck()
-	tx.closeCase()
-	return nil, nil
+	return map[string]any{"on_time": tx.closeCase()}, nil
 }
 
 func doRework(tx *change, req *ActionRequest) (map[string]any, error) {

@@ -144,7 +144,32 @@ type CaseFilter struct {
 	// is set too, the cases that api key submitted. APIKey alone keeps only the cases it submitted.
 	Published bool
 	APIKey    string
+	// Event keeps the cases with an event that it matches: the cases behind a measure.
+	Event *EventMatch
 }
+
+// EventMatch selects cases by their events: one of Types at or after From and before To.
+type EventMatch struct {
+	Types    []string
+	From, To time.Time
+	// Latest counts only each case's last event of Types: the case is kept if that one is in the
+	// range (a follow-up replaces the answer of the one before).
+	Latest bool
+	// Require is a condition on the matching event's data: RequireOnTime (a closure within the
+	// handling deadline: data.on_time true) or RequireSatisfied (a follow-up answered 满意 or
+	// 基本满意: data.satisfaction not "dissatisfied").
+	Require string
+	// Unit keeps the events counted under a unit: the unit the event names in its data (a
+	// dispatch's, a return's, a rework's), otherwise the case's unit after the event's write.
+	// Only the events of cases the unit owns or has owned are looked into.
+	Unit string
+}
+
+// EventMatch.Require conditions.
+const (
+	RequireOnTime    = "on_time"
+	RequireSatisfied = "satisfied"
+)
 
 // CasePage is one page of cases and the total number that matched.
 type CasePage struct {

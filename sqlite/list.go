@@ -126,6 +126,7 @@ func caseWhere(f dispatcher.CaseFilter) *where {
 		w.add("json_extract(body, '$.reporter.phone') = ?", f.Phone)
 	}
 	readers(w, f)
+	eventMatch(w, f.Event)
 	timeBound(w, "created_at >= ?", f.CreatedFrom)
 	timeBound(w, "created_at < ?", f.CreatedTo)
 	timeBound(w, "updated_at > ?", f.UpdatedAfter)
@@ -200,4 +201,32 @@ func queryIDs(ctx context.Context, q querier, query string, args ...any) ([]int6
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// eventMatch adds CaseFilter.Event: a range of the index events_type_at (migration 0008) per type,
+// looking into an event's data only for Require, and at a case's later events only for Latest.
+func eventMatch(w *where, m *dispatcher.EventMatch) {
+	if m == nil {
+		return
+	}
+	types := anys(m.Types, func(t string) any { return t })
+	cond := "id IN (SELECT e.case_id FROM events e WHERE e.type IN (" + placeholders(len(types)) + ") AND e.at >= ? AND e.at < ?"
+	args := append(append([]any{}, types...), micro(m.From), micro(m.To))
+	if m.Unit != "" {
+		cond += ` AND e.case_id IN (SELECT case_id FROM case_units WHERE unit = ?)
+			AND coalesce(json_extract(e.body, '$.data.unit'), json_extract(e.body, '$.case.unit')) = ?`
+		args = append(args, m.Unit, m.Unit)
+	}
+	switch m.Require {
+	case dispatcher.RequireOnTime:
+		cond += " AND json_extract(e.body, '$.data.on_time') = 1"
+	case dispatcher.RequireSatisfied:
+		cond += " AND json_extract(e.body, '$.data.satisfaction') <> 'dissatisfied'"
+	}
+	if m.Latest {
+		cond += " AND NOT EXISTS (SELECT 1 FROM events l WHERE l.case_id = e.case_id AND l.type IN (" +
+			placeholders(len(types)) + ") AND l.id > e.id)"
+		args = append(args, types...)
+	}
+	w.add(cond+")", args...)
 }

@@ -16,6 +16,7 @@ func (s *Server) measureRoutes() []route {
 		h("GET /api/v1/measures", s.handleMeasures),
 		h("GET /api/v1/measures/series", s.handleSeries),
 		h("GET /api/v1/measures/accountability", s.handleAccountability),
+		h("GET /api/v1/measures/cases", s.handleMeasureCases),
 	}
 }
 
@@ -59,4 +60,26 @@ func (s *Server) handleAccountability(w http.ResponseWriter, r *http.Request, a 
 		return
 	}
 	writeJSON(w, http.StatusOK, acc)
+}
+
+func (s *Server) handleMeasureCases(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
+	q := r.URL.Query()
+	mq := measureQuery(q, "today")
+	offset, err := intParam(q.Get("offset"), "offset", 0, 1<<30)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	limit, err := intParam(q.Get("limit"), "limit", 1, 100)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	page, err := s.svc.MeasureCases(r.Context(), a.Actor(), dispatcher.MeasureCasesQuery{Measure: q.Get("measure"),
+		Dim: mq.Dim, Key: q.Get("key"), Period: mq.Period, From: mq.From, To: mq.To, Offset: offset, Limit: limit})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
 }

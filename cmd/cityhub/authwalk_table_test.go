@@ -34,6 +34,7 @@ func walkTable() []walkRow {
 		// Measures are the centre's and the leaders': a street team is measured, it does not read them here.
 		{pattern: "GET /api/v1/measures", path: fixed("/api/v1/measures"), body: noBody, want: only(200, 403, centre...)},
 		{pattern: "GET /api/v1/measures/series", path: fixed("/api/v1/measures/series?dim=channel&interval=month&period=year"), body: noBody, want: only(200, 403, centre...)},
+		{pattern: "GET /api/v1/measures/cases", path: fixed("/api/v1/measures/cases?measure=received&period=month"), body: noBody, want: only(200, 403, centre...)},
 		{pattern: "GET /api/v1/measures/accountability", path: fixed("/api/v1/measures/accountability?period=month"), body: noBody, want: only(200, 403, centre...)},
 		// Allowed to everyone signed in (400: this call is not a websocket upgrade); the stream's own
 		// tests check that each unit receives only its cases.
