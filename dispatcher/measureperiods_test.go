@@ -40,6 +40,9 @@ func TestMeasurePeriods(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", period, err)
 		}
+		if last, _ := f.store.LastEventID(f.ctx); rep.LastEventID != last || last == 0 {
+			t.Errorf("%s: last_event_id %d, the store's %d", period, rep.LastEventID, last)
+		}
 		if rep.From != w.from || rep.To != w.to || len(rep.Rows) != 1 || rep.Rows[0].Name != "全区" {
 			t.Fatalf("%s: %+v", period, rep)
 		}

@@ -36,6 +36,9 @@ type MeasureReport struct {
 	To       string         `json:"to"`
 	Rows     []MeasureRow   `json:"rows"`
 	Previous *MeasurePeriod `json:"previous,omitempty"` // with compare=last_year
+	// LastEventID is the stream position read before the tallies: a cockpit that resumes the
+	// stream from it and reloads on each event misses no change to the figures.
+	LastEventID int64 `json:"last_event_id"`
 }
 
 // MeasurePeriod is the same measures over other days: the year before's, beside the period.
@@ -83,11 +86,15 @@ func (s *Service) Measures(ctx context.Context, actor Actor, q MeasureQuery) (Me
 	if err := s.normaliseQuery(&q, actor); err != nil {
 		return MeasureReport{}, err
 	}
+	last, err := s.store.LastEventID(ctx)
+	if err != nil {
+		return MeasureReport{}, err
+	}
 	rows, err := s.measureRows(ctx, actor, q.Dim, q.From, q.To)
 	if err != nil {
 		return MeasureReport{}, err
 	}
-	rep := MeasureReport{Dim: q.Dim, From: q.From, To: q.To, Rows: rows}
+	rep := MeasureReport{Dim: q.Dim, From: q.From, To: q.To, Rows: rows, LastEventID: last}
 	if q.Compare == CompareLastYear {
 		from, to := LastYear(q.From), LastYear(q.To)
 		prev, err := s.measureRows(ctx, actor, q.Dim, from, to)
