@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -32,9 +33,18 @@ func measureQuery(q url.Values, def string) dispatcher.MeasureQuery {
 }
 
 func (s *Server) handleMeasures(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
+	format, err := exportFormat(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	rep, err := s.svc.Measures(r.Context(), a.Actor(), measureQuery(r.URL.Query(), "today"))
 	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if format != "json" {
+		s.writeExport(w, r, format, fmt.Sprintf("统计-%s-%s_%s", rep.Dim, rep.From, rep.To), []sheet{measuresSheet(rep)})
 		return
 	}
 	writeJSON(w, http.StatusOK, rep)
@@ -45,18 +55,37 @@ func (s *Server) handleSeries(w http.ResponseWriter, r *http.Request, a *dispatc
 	mq := measureQuery(q, "month")
 	sq := dispatcher.SeriesQuery{Dim: mq.Dim, Interval: q.Get("interval"), Period: mq.Period, From: mq.From,
 		To: mq.To, Measures: splitList(q.Get("measures"))}
+	format, err := exportFormat(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	series, err := s.svc.MeasureSeries(r.Context(), a.Actor(), sq)
 	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if format != "json" {
+		name := fmt.Sprintf("趋势-%s-%s-%s_%s", series.Dim, series.Interval, series.From, series.To)
+		s.writeExport(w, r, format, name, []sheet{seriesSheet(series)})
 		return
 	}
 	writeJSON(w, http.StatusOK, series)
 }
 
 func (s *Server) handleAccountability(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
+	format, err := exportFormat(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	acc, err := s.svc.Accountability(r.Context(), a.Actor(), measureQuery(r.URL.Query(), "month"))
 	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if format != "json" {
+		s.writeExport(w, r, format, fmt.Sprintf("问责-%s_%s", acc.From, acc.To), accountabilitySheets(acc))
 		return
 	}
 	writeJSON(w, http.StatusOK, acc)
