@@ -302,7 +302,10 @@ func (r *Reference) Validate() error {
 	if err := r.Catalogue.validateLimits(); err != nil {
 		return err
 	}
-	return r.validatePlaces()
+	if err := r.validatePlaces(); err != nil {
+		return err
+	}
+	return r.validateCampaigns()
 }
 
 // validateLimits checks the catalogue's own limits and settings: every limit it gives must be

@@ -90,6 +90,8 @@ func adminRows() []walkRow {
 		row("POST /api/v1/admin/places", "/api/v1/admin/places", `{"name":""}`, 400),
 		row("PUT /api/v1/admin/places/{id}", "/api/v1/admin/places/nosuchplace", `{"name":"无此地"}`, 400),
 		row("DELETE /api/v1/admin/places/{id}", "/api/v1/admin/places/nosuchplace", "", 404),
+		row("GET /api/v1/admin/campaigns", "/api/v1/admin/campaigns", "", 200),
+		row("PUT /api/v1/admin/campaigns", "/api/v1/admin/campaigns", `{"campaigns":[{"id":"walk","name":"","from":"2026-01-01","to":"2026-01-31"}]}`, 400),
 		row("GET /api/v1/admin/log", "/api/v1/admin/log", "", 200),
 	}
 }
