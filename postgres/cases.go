@@ -282,8 +282,8 @@ func eventMatch(w *where, m *dispatcher.EventMatch) {
 		cond += " AND (e.body::jsonb #>> '{data,satisfaction}') <> 'dissatisfied'"
 	}
 	if m.Latest {
-		cond += " AND NOT EXISTS (SELECT 1 FROM events l WHERE l.case_id = e.case_id AND l.type = ANY (" +
-			types + ") AND l.id > e.id)"
+		cond += " AND NOT EXISTS (SELECT 1 FROM events l WHERE l.case_id = e.case_id AND l.seq > e.seq AND l.type = ANY (" +
+			types + "))"
 	}
 	w.conds = append(w.conds, cond+")")
 }
