@@ -41,11 +41,13 @@ const (
 	AdminPlaceCreate     = "place.create"
 	AdminPlaceUpdate     = "place.update"
 	AdminPlaceDelete     = "place.delete"
+	AdminCampaignsPut    = "campaigns.put"
 )
 
 // AdminActions lists the actions of the admin log.
 var AdminActions = []string{AdminAccountCreate, AdminAccountUpdate, AdminAccountPassword, AdminAPIKeyCreate,
-	AdminAPIKeyUpdate, AdminCalendarPut, AdminCategoryPut, AdminPlaceCreate, AdminPlaceUpdate, AdminPlaceDelete}
+	AdminAPIKeyUpdate, AdminCalendarPut, AdminCategoryPut, AdminPlaceCreate, AdminPlaceUpdate, AdminPlaceDelete,
+	AdminCampaignsPut}
 
 // AdminWrite is one change of the admin API with its log entry, written by Store.WriteAdmin in one
 // transaction, in this order: the account, the revocation of its tokens, the api key, the

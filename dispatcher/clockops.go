@@ -64,11 +64,20 @@ func (tx *change) stopAck(acknowledged bool) bool {
 	if (acknowledged || !tx.now.Before(k.Deadline)) && !k.Overdue {
 		tx.tally(MAckDue, 1)
 	}
+	if acknowledged {
+		tx.tally(MAcknowledged, 1)
+		tx.tally(MAckSeconds, seconds(k.StartedAt, tx.now))
+	}
 	onTime := acknowledged && k.OnTime()
 	if onTime {
 		tx.tally(MAckOnTime, 1)
 	}
 	return onTime
+}
+
+// seconds is the natural time from start to end in whole seconds (never negative).
+func seconds(start, end time.Time) int64 {
+	return max(int64(end.Sub(start)/time.Second), 0)
 }
 
 // isNatural reports whether a limit counts wall time.

@@ -1,7 +1,10 @@
 package dispatcher
 
 import (
+	"maps"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"cityhub/geo"
@@ -148,9 +151,31 @@ func doArbitrate(tx *change, req *ActionRequest) (map[string]any, error) {
 		return nil, err
 	}
 	tx.c.Arbitration = "ruled"
+	tx.countRuling(unit)
 	data := tx.startDispatch(unit)
 	data["ruling"] = true
 	return data, nil
+}
+
+// countRuling counts the ruling under every unit that had returned the case (DimRuling).
+func (tx *change) countRuling(to string) {
+	day := tx.here().Day
+	for _, by := range slices.Sorted(maps.Keys(tx.c.Returns)) {
+		tx.tallies = append(tx.tallies, Tally{Day: day, Dim: DimRuling, Key: by + "/" + to, Measure: MRulings, Delta: 1})
+	}
+}
+
+// ReturnReasonKey is a return's reason as DimReturnReason keeps it: spaces collapsed, at most
+// ReturnReasonRunes characters, "/" kept out of it (it separates the unit), "未说明" when empty.
+func ReturnReasonKey(reason string) string {
+	r := []rune(strings.Join(strings.Fields(strings.ReplaceAll(reason, "/", "／")), " "))
+	if len(r) > ReturnReasonRunes {
+		r = r[:ReturnReasonRunes]
+	}
+	if len(r) == 0 {
+		return "未说明"
+	}
+	return string(r)
 }
 
 // dispatchUnit is the unit a dispatch goes to: the router's, or another one given with a reason.
@@ -212,17 +237,20 @@ func doRecordReply(tx *change, req *ActionRequest) (map[string]any, error) {
 	if req.Text == "" {
 		return nil, FieldError("text", "请登记对方的答复 (the agency's answer is required)")
 	}
-	tx.closeCase()
-	return map[string]any{"reply": req.Text}, nil
+	return map[string]any{"reply": req.Text, "on_time": tx.closeCase()}, nil
 }
 
-// closeCase closes a case and counts whether it closed within the handling deadline.
-func (tx *change) closeCase() {
+// closeCase closes a case and counts whether it closed within the handling deadline, which it
+// reports: the closure's event says so in its data (on_time), so that the cases behind the
+// on-time count can be found.
+func (tx *change) closeCase() bool {
 	h := tx.c.Clocks.Handling
 	tx.finishCase(MClosed)
-	if h == nil || !tx.now.After(h.Deadline) {
+	onTime := h == nil || !tx.now.After(h.Deadline)
+	if onTime {
 		tx.tally(MClosedOnTime, 1)
 	}
+	return onTime
 }
 
 func doAcknowledge(tx *change, req *ActionRequest) (map[string]any, error) {
@@ -232,6 +260,8 @@ func doAcknowledge(tx *change, req *ActionRequest) (map[string]any, error) {
 func doReturn(tx *change, req *ActionRequest) (map[string]any, error) {
 	c := tx.c
 	tx.tally(MReturns, 1)
+	tx.tallies = append(tx.tallies, Tally{Day: tx.here().Day, Dim: DimReturnReason,
+		Key: c.Unit + "/" + ReturnReasonKey(req.Reason), Measure: MReturns, Delta: 1})
 	if c.Returns == nil {
 		c.Returns = map[string]int{}
 	}
@@ -333,6 +363,10 @@ func doResolve(tx *change, req *ActionRequest) (map[string]any, error) {
 		decision = &d
 	}
 	stopClock(tx.c.Clocks.Handling, tx.now)
+	tx.tally(MResolved, 1)
+	if ack := tx.c.Clocks.Acknowledge; ack != nil && ack.StoppedAt != nil {
+		tx.tally(MHandleSeconds, seconds(*ack.StoppedAt, tx.now))
+	}
 	tx.c.Clocks.Checking = tx.s.startClock(tx.now, tx.s.checkLimit())
 	return map[string]any{"result": req.Text, "evidence": req.Evidence,
 		"enforcement_act": act, "major": major, "decision": decision}, nil
@@ -383,12 +417,13 @@ func doCheck(tx *change, req *ActionRequest) (map[string]any, error) {
 }
 
 func doPass(tx *change, req *ActionRequest) (map[string]any, error) {
-	tx.closeCase()
-	return nil, nil
+	tx.countCheck()
+	return map[string]any{"on_time": tx.closeCase()}, nil
 }
 
 func doRework(tx *change, req *ActionRequest) (map[string]any, error) {
 	c := tx.c
+	tx.countCheck()
 	stopClock(c.Clocks.Checking, tx.now)
 	c.ReworkCount++
 	tx.tally(MReworks, 1)
@@ -399,6 +434,15 @@ func doRework(tx *change, req *ActionRequest) (map[string]any, error) {
 	c.Clocks.Acknowledge = tx.s.startClock(tx.now, tx.s.ackLimit(c.Urgent))
 	tx.tally(MDispatched, 1)
 	return map[string]any{"unit": c.Unit, "reworks": c.ReworkCount}, nil
+}
+
+// countCheck counts a check (pass or rework) and the time since the resolution it checks, when
+// the checking clock started by that resolution says when it was.
+func (tx *change) countCheck() {
+	tx.tally(MChecked, 1)
+	if k := tx.c.Clocks.Checking; k != nil {
+		tx.tally(MCheckSeconds, seconds(k.StartedAt, tx.now))
+	}
 }
 
 func doVoid(tx *change, req *ActionRequest) (map[string]any, error) {

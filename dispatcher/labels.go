@@ -39,7 +39,8 @@ func RoleLabel(r Role) string { return labelOr(roleLabels[r], string(r)) }
 // Labels returns every label table, for consoles.
 func Labels() map[string]any {
 	return map[string]any{"states": stateLabels, "actions": actionLabels, "roles": roleLabels, "clocks": clockLabels,
-		"decisions": decisionLabels, "channels": channelLabels, "place_kinds": PlaceKinds}
+		"decisions": decisionLabels, "channels": channelLabels, "place_kinds": PlaceKinds,
+		"measures": measureLabels}
 }
 
 func labelOr(label, fallback string) string {

@@ -6,25 +6,43 @@ import (
 	"time"
 )
 
-// MeasureQuery asks for the measures of one dimension over a period. Period "today" or "month"
-// (in the calendar's zone) fills From and To; otherwise both are YYYY-MM-DD days, inclusive.
+// MeasureQuery asks for the measures of one dimension over a period. Period "today", "week" (the
+// ISO week: Monday to today), "month" or "year" (in the calendar's zone, up to today) fills From
+// and To; otherwise both are YYYY-MM-DD days, inclusive. Compare "last_year" adds the same days
+// one year earlier.
 type MeasureQuery struct {
-	Dim    string `json:"dim"`
-	Period string `json:"period,omitempty"`
-	From   string `json:"from"`
-	To     string `json:"to"`
+	Dim     string `json:"dim"`
+	Period  string `json:"period,omitempty"`
+	From    string `json:"from"`
+	To      string `json:"to"`
+	Compare string `json:"compare,omitempty"`
 }
+
+// CompareLastYear asks for the same days of the year before beside the period.
+const CompareLastYear = "last_year"
 
 // MeasureRow is one key of a dimension (a unit, a jurisdiction, ... or the district).
 type MeasureRow struct {
 	Key    string              `json:"key"`
+	Name   string              `json:"name"` // the key's Chinese name, "全区" for the district
 	Counts map[string]int64    `json:"counts"`
 	Rates  map[string]*float64 `json:"rates"` // nil where the denominator is zero
 }
 
 // MeasureReport is what leaders watch.
 type MeasureReport struct {
-	Dim  string       `json:"dim"`
+	Dim      string         `json:"dim"`
+	From     string         `json:"from"`
+	To       string         `json:"to"`
+	Rows     []MeasureRow   `json:"rows"`
+	Previous *MeasurePeriod `json:"previous,omitempty"` // with compare=last_year
+	// LastEventID is the stream position read before the tallies: a cockpit that resumes the
+	// stream from it and reloads on each event misses no change to the figures.
+	LastEventID int64 `json:"last_event_id"`
+}
+
+// MeasurePeriod is the same measures over other days: the year before's, beside the period.
+type MeasurePeriod struct {
 	From string       `json:"from"`
 	To   string       `json:"to"`
 	Rows []MeasureRow `json:"rows"`
@@ -68,9 +86,33 @@ func (s *Service) Measures(ctx context.Context, actor Actor, q MeasureQuery) (Me
 	if err := s.normaliseQuery(&q, actor); err != nil {
 		return MeasureReport{}, err
 	}
-	rows, err := s.store.Tallies(ctx, TallyQuery{Dim: q.Dim, From: q.From, To: q.To})
+	last, err := s.store.LastEventID(ctx)
 	if err != nil {
 		return MeasureReport{}, err
+	}
+	rows, err := s.measureRows(ctx, actor, q.Dim, q.From, q.To)
+	if err != nil {
+		return MeasureReport{}, err
+	}
+	rep := MeasureReport{Dim: q.Dim, From: q.From, To: q.To, Rows: rows, LastEventID: last}
+	if q.Compare == CompareLastYear {
+		from, to := LastYear(q.From), LastYear(q.To)
+		prev, err := s.measureRows(ctx, actor, q.Dim, from, to)
+		if err != nil {
+			return MeasureReport{}, err
+		}
+		rep.Previous = &MeasurePeriod{From: from, To: to, Rows: prev}
+	}
+	return rep, nil
+}
+
+// measureRows sums one dimension's tallies over from..to into a row per key the actor may see,
+// sorted by key. The gauges (overdue_open) are now's in both periods of a comparison: a gauge has
+// no past.
+func (s *Service) measureRows(ctx context.Context, actor Actor, dim, from, to string) ([]MeasureRow, error) {
+	rows, err := s.store.Tallies(ctx, TallyQuery{Dim: dim, From: from, To: to})
+	if err != nil {
+		return nil, err
 	}
 	byKey := map[string]map[string]int64{}
 	for _, r := range rows {
@@ -82,13 +124,29 @@ func (s *Service) Measures(ctx context.Context, actor Actor, q MeasureQuery) (Me
 		}
 		byKey[r.Key][r.Measure] += r.Count
 	}
-	rep := MeasureReport{Dim: q.Dim, From: q.From, To: q.To, Rows: []MeasureRow{}}
+	out := []MeasureRow{}
 	for key, counts := range byKey {
-		rep.Rows = append(rep.Rows, MeasureRow{Key: key, Counts: counts, Rates: Rates(counts)})
+		out = append(out, MeasureRow{Key: key, Name: s.KeyName(dim, key), Counts: counts, Rates: Rates(counts)})
 	}
-	sort.Slice(rep.Rows, func(i, j int) bool { return rep.Rows[i].Key < rep.Rows[j].Key })
-	return rep, nil
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
 }
+
+// LastYear is the same day one year earlier; 29 February becomes the 28th. A day that does not
+// parse comes back as it is (queries validate their days first).
+func LastYear(day string) string {
+	t, err := time.Parse(dayLayout, day)
+	if err != nil {
+		return day
+	}
+	y, m, d := t.Date()
+	if m == time.February && d == 29 {
+		d = 28
+	}
+	return time.Date(y-1, m, d, 0, 0, 0, 0, time.UTC).Format(dayLayout)
+}
+
+const dayLayout = "2006-01-02"
 
 func (s *Service) normaliseQuery(q *MeasureQuery, actor Actor) error {
 	if q.Dim == "" {
@@ -100,17 +158,33 @@ func (s *Service) normaliseQuery(q *MeasureQuery, actor Actor) error {
 	if !actor.InCentre() && q.Dim != DimUnit {
 		return Errorf(EForbidden, "单位人员只能查看本单位的统计 (unit members see their own unit's measures: dim=unit)")
 	}
-	today := s.Now().In(s.Calendar().Location())
-	switch q.Period {
-	case "today":
-		q.From, q.To = today.Format("2006-01-02"), today.Format("2006-01-02")
-	case "month":
-		q.From, q.To = today.Format("2006-01")+"-01", today.Format("2006-01-02")
-	case "":
-	default:
-		return FieldError("period", "period 须为 today 或 month (period must be today or month)")
+	if q.Compare != "" && q.Compare != CompareLastYear {
+		return FieldError("compare", "compare 只能为 last_year (compare must be last_year)")
 	}
-	return validateRange(q.From, q.To)
+	return s.periodRange(q.Period, &q.From, &q.To)
+}
+
+// periodRange fills from and to for a named period ending today in the calendar's zone, or
+// checks the days given when there is none.
+func (s *Service) periodRange(period string, from, to *string) error {
+	today := s.Now().In(s.Calendar().Location())
+	day := func(t time.Time) string { return t.Format(dayLayout) }
+	switch period {
+	case "today":
+		*from = day(today)
+	case "week": // ISO week: Monday is its first day
+		*from = day(today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7)))
+	case "month":
+		*from = today.Format("2006-01") + "-01"
+	case "year":
+		*from = today.Format("2006") + "-01-01"
+	case "":
+		return validateRange(*from, *to)
+	default:
+		return FieldError("period", "period 须为 today、week、month 或 year (period must be today, week, month or year)")
+	}
+	*to = day(today)
+	return nil
 }
 
 func validDim(d string) bool {

@@ -19,7 +19,8 @@ type Reference struct {
 	Calendar      CalendarConfig  `json:"calendar"`
 	Jurisdictions json.RawMessage `json:"jurisdictions"` // GeoJSON FeatureCollection
 	People        []Person        `json:"people,omitempty"`
-	Places        []Place         `json:"places,omitempty"` // the gazetteer (gazetteer.go)
+	Places        []Place         `json:"places,omitempty"`    // the gazetteer (gazetteer.go)
+	Campaigns     []Campaign      `json:"campaigns,omitempty"` // 专项整治 periods (campaigns.go)
 }
 
 // Unit is an organisation that can own a case: the command centre, a street brigade, a town office,
@@ -301,7 +302,10 @@ func (r *Reference) Validate() error {
 	if err := r.Catalogue.validateLimits(); err != nil {
 		return err
 	}
-	return r.validatePlaces()
+	if err := r.validatePlaces(); err != nil {
+		return err
+	}
+	return r.validateCampaigns()
 }
 
 // validateLimits checks the catalogue's own limits and settings: every limit it gives must be

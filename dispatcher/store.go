@@ -50,6 +50,10 @@ type Store interface {
 	// Tallies sums the counters of the days From..To (inclusive, "YYYY-MM-DD") for one dimension,
 	// and adds the gauges (Day == "") of that dimension.
 	Tallies(ctx context.Context, q TallyQuery) ([]TallyRow, error)
+	// TallySeries sums one dimension's day counters of From..To per day, or per month (whole
+	// months from the month rollups, the ragged ends from the days), for the measures named (all
+	// when none). Gauges have no series. Rows come sorted by period, key and measure.
+	TallySeries(ctx context.Context, q TallySeriesQuery) ([]TallyPoint, error)
 
 	// SaveReference replaces the reference data. Reference returns it, or ENotFound if none was
 	// ever saved.
@@ -140,7 +144,32 @@ type CaseFilter struct {
 	// is set too, the cases that api key submitted. APIKey alone keeps only the cases it submitted.
 	Published bool
 	APIKey    string
+	// Event keeps the cases with an event that it matches: the cases behind a measure.
+	Event *EventMatch
 }
+
+// EventMatch selects cases by their events: one of Types at or after From and before To.
+type EventMatch struct {
+	Types    []string
+	From, To time.Time
+	// Latest counts only each case's last event of Types: the case is kept if that one is in the
+	// range (a follow-up replaces the answer of the one before).
+	Latest bool
+	// Require is a condition on the matching event's data: RequireOnTime (a closure within the
+	// handling deadline: data.on_time true) or RequireSatisfied (a follow-up answered 满意 or
+	// 基本满意: data.satisfaction not "dissatisfied").
+	Require string
+	// Unit keeps the events counted under a unit: the unit the event names in its data (a
+	// dispatch's, a return's, a rework's), otherwise the case's unit after the event's write.
+	// Only the events of cases the unit owns or has owned are looked into.
+	Unit string
+}
+
+// EventMatch.Require conditions.
+const (
+	RequireOnTime    = "on_time"
+	RequireSatisfied = "satisfied"
+)
 
 // CasePage is one page of cases and the total number that matched.
 type CasePage struct {
@@ -175,6 +204,23 @@ var Dims = []string{DimAll, DimUnit, DimJurisdiction, DimCategory, DimChannel}
 type TallyQuery struct {
 	Dim      string
 	From, To string // inclusive days, YYYY-MM-DD
+}
+
+// TallySeriesQuery asks for one dimension's counters per day or per month of a range.
+type TallySeriesQuery struct {
+	Dim      string
+	From, To string // inclusive days, YYYY-MM-DD
+	Monthly  bool
+	Measures []string // nil: every measure
+}
+
+// TallyPoint is the sum of one measure for one key of a dimension on one day (YYYY-MM-DD) or in
+// one month (YYYY-MM).
+type TallyPoint struct {
+	Period  string
+	Key     string
+	Measure string
+	Count   int64
 }
 
 // TallyRow is the sum of one measure for one key of a dimension.

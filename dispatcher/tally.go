@@ -24,12 +24,38 @@ const (
 	MSatisfied    = "satisfied"            // follow-ups answered 满意 or 基本满意
 	MOverdueOpen  = "overdue_open"         // a gauge: open cases past a deadline, now
 
+	// The time each step takes, for the leaders to see where cases stall: a count and the natural
+	// seconds summed over it (the average is the one over the other), counted on the day the step
+	// ends, under the unit that took it.
+
+	MAcknowledged  = "acknowledged"   // dispatches acknowledged by their unit (on time or late)
+	MAckSeconds    = "ack_seconds"    // natural seconds from dispatch to acknowledgement, summed (average: / acknowledged)
+	MResolved      = "resolved"       // resolutions (处置完毕) reported by a unit
+	MHandleSeconds = "handle_seconds" // natural seconds from acknowledgement to resolution, summed (average: / resolved)
+	MChecked       = "checked"        // resolutions checked: passed or sent back for rework
+	MCheckSeconds  = "check_seconds"  // natural seconds from resolution to its check, summed (average: / checked)
+
 	// MAckDue counts the acknowledgements that fell due: a dispatch acknowledged (on time or late),
 	// or still unacknowledged when its acknowledgement deadline passed (counted then, by the
 	// scheduler's overdue mark or by the action that withdraws it, whichever comes first). A
 	// dispatch returned, reassigned or otherwise withdrawn before its acknowledgement deadline
 	// never falls due.
 	MAckDue = "acknowledgements_due"
+)
+
+// Dimensions kept for accountability only, not in Dims (the measures API serves Dims): each
+// counts one measure per day, not in the district.
+const (
+	// DimReturnReason counts returns (MReturns) by unit and the reason given: key "UNIT/reason",
+	// the reason trimmed to ReturnReasonRunes characters.
+	DimReturnReason = "return_reason"
+	// DimRuling counts arbitration rulings (MRulings): key "RETURNED_BY/RULED_TO", one under every
+	// unit that had returned the case before the ruling.
+	DimRuling = "ruling"
+	// MRulings counts arbitration rulings (仲裁), in DimRuling only.
+	MRulings = "rulings"
+	// ReturnReasonRunes bounds a reason as a key: free text, but the consoles offer a few phrases.
+	ReturnReasonRunes = 40
 )
 
 // Counted is where a count that a case may have only once (its satisfaction) was made: the day and

@@ -193,6 +193,7 @@ func caseWhere(f dispatcher.CaseFilter) *where {
 		w.conds = append(w.conds, "(body::jsonb #>> '{reporter,phone}') = "+w.arg(f.Phone))
 	}
 	readers(w, f)
+	eventMatch(w, f.Event)
 	timeBound(w, "created_at >=", f.CreatedFrom)
 	timeBound(w, "created_at <", f.CreatedTo)
 	timeBound(w, "updated_at >", f.UpdatedAfter)
@@ -258,4 +259,31 @@ func queryIDs(ctx context.Context, q querier, sql string, args ...any) ([]int64,
 		ids = []int64{}
 	}
 	return ids, err
+}
+
+// eventMatch adds CaseFilter.Event: a range of the index events_type_at (migration 0009) per type,
+// looking into an event's data only for Require, and at a case's later events only for Latest.
+func eventMatch(w *where, m *dispatcher.EventMatch) {
+	if m == nil {
+		return
+	}
+	types := w.arg(m.Types)
+	cond := "id IN (SELECT e.case_id FROM events e WHERE e.type = ANY (" + types + ") AND e.at >= " +
+		w.arg(m.From) + " AND e.at < " + w.arg(m.To)
+	if m.Unit != "" {
+		unit := w.arg(m.Unit)
+		cond += " AND e.case_id IN (SELECT case_id FROM case_units WHERE unit = " + unit + ")" +
+			" AND coalesce(e.body::jsonb #>> '{data,unit}', e.body::jsonb #>> '{case,unit}') = " + unit
+	}
+	switch m.Require {
+	case dispatcher.RequireOnTime:
+		cond += " AND (e.body::jsonb #>> '{data,on_time}') = 'true'"
+	case dispatcher.RequireSatisfied:
+		cond += " AND (e.body::jsonb #>> '{data,satisfaction}') <> 'dissatisfied'"
+	}
+	if m.Latest {
+		cond += " AND NOT EXISTS (SELECT 1 FROM events l WHERE l.case_id = e.case_id AND l.seq > e.seq AND l.type = ANY (" +
+			types + "))"
+	}
+	w.conds = append(w.conds, cond+")")
 }

@@ -44,6 +44,10 @@ type placesFile struct {
 	Places []dispatcher.Place `json:"places"`
 }
 
+type campaignsFile struct {
+	Campaigns []dispatcher.Campaign `json:"campaigns"`
+}
+
 type featureProps struct {
 	Features []struct {
 		Properties struct {
@@ -54,7 +58,7 @@ type featureProps struct {
 }
 
 // Load reads units.json, categories.json, calendar.json, jurisdictions.geojson and (if present)
-// people.json and places.json (the gazetteer) from fsys. The home authority is the one that most jurisdictions belong to; the
+// people.json, places.json (the gazetteer) and campaigns.json (专项整治 periods) from fsys. The home authority is the one that most jurisdictions belong to; the
 // case-number prefix is the district id's first two letters in capitals.
 func Load(fsys fs.FS, district string) (*dispatcher.Reference, error) {
 	ref := &dispatcher.Reference{District: district}
@@ -85,6 +89,11 @@ func Load(fsys fs.FS, district string) (*dispatcher.Reference, error) {
 		return nil, err
 	}
 	ref.Places = places.Places
+	var campaigns campaignsFile
+	if err := readJSON(fsys, "campaigns.json", &campaigns); err != nil && !isNotExist(err) {
+		return nil, err
+	}
+	ref.Campaigns = campaigns.Campaigns
 	if err := ref.Validate(); err != nil {
 		return nil, fmt.Errorf("reference data: %w", err)
 	}

@@ -11,6 +11,9 @@ import (
 
 // ListCases returns one page of the cases f selects, in ID order, and how many it selects.
 func (s *Store) ListCases(ctx context.Context, f dispatcher.CaseFilter) (dispatcher.CasePage, error) {
+	if f.Event != nil {
+		return s.listEventCases(ctx, f)
+	}
 	w := caseWhere(f)
 	order := "ASC"
 	if f.Newest {
@@ -25,6 +28,45 @@ func (s *Store) ListCases(ctx context.Context, f dispatcher.CaseFilter) (dispatc
 		args := append(w.args[:len(w.args):len(w.args)], pageSize(f.Limit), max(f.Offset, 0))
 		page.Cases, err = queryCases(ctx, tx,
 			"SELECT id, body FROM cases"+w.String()+" ORDER BY id "+order+" LIMIT ? OFFSET ?", args...)
+		return err
+	})
+	if err != nil {
+		return dispatcher.CasePage{}, err
+	}
+	return page, nil
+}
+
+// listEventCases lists the cases behind a measure (CaseFilter.Event) in one pass: the matching
+// events drive (an index range per type), each case's row is read by its id only when f has
+// conditions on the cases, and the ids come back sorted, so the total is their number and the
+// page a slice of them, whose bodies are then read.
+func (s *Store) listEventCases(ctx context.Context, f dispatcher.CaseFilter) (dispatcher.CasePage, error) {
+	w := caseWhere(f)
+	sub, args := eventCases(f.Event)
+	order := "ASC"
+	if f.Newest {
+		order = "DESC"
+	}
+	q := "SELECT case_id FROM (" + sub + ") ORDER BY case_id " + order
+	if len(w.conds) > 0 {
+		q = "SELECT cases.id FROM (" + sub + ") AS m CROSS JOIN cases ON cases.id = m.case_id" + w.String() +
+			" ORDER BY cases.id " + order
+		args = append(args, w.args...)
+	}
+	page := dispatcher.CasePage{Cases: []*dispatcher.Case{}}
+	err := s.read(ctx, "the cases could not be listed", func(tx *sql.Tx) error {
+		ids, err := queryIDs(ctx, tx, q, args...)
+		if err != nil {
+			return err
+		}
+		page.Total = len(ids)
+		lo := min(max(f.Offset, 0), len(ids))
+		ids = ids[lo:min(lo+pageSize(f.Limit), len(ids))]
+		if len(ids) == 0 {
+			return nil
+		}
+		page.Cases, err = queryCases(ctx, tx, "SELECT id, body FROM cases WHERE id IN ("+placeholders(len(ids))+
+			") ORDER BY id "+order, anys(ids, func(id int64) any { return id })...)
 		return err
 	})
 	if err != nil {
@@ -200,4 +242,31 @@ func queryIDs(ctx context.Context, q querier, query string, args ...any) ([]int6
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// eventCases is the query of the ids of the cases with an event that m matches (CaseFilter.Event),
+// each once: a range of the index events_type_at (migration 0008) per type, looking into an
+// event's data only for Require and Unit, and at a case's later events only for Latest (by the
+// case's own events, never a scan of the type: "+l.type" keeps SQLite off events_type_at there).
+func eventCases(m *dispatcher.EventMatch) (string, []any) {
+	types := anys(m.Types, func(t string) any { return t })
+	q := "SELECT DISTINCT e.case_id AS case_id FROM events e WHERE e.type IN (" + placeholders(len(types)) + ") AND e.at >= ? AND e.at < ?"
+	args := append(append([]any{}, types...), micro(m.From), micro(m.To))
+	if m.Unit != "" {
+		q += ` AND e.case_id IN (SELECT case_id FROM case_units WHERE unit = ?)
+			AND coalesce(json_extract(e.body, '$.data.unit'), json_extract(e.body, '$.case.unit')) = ?`
+		args = append(args, m.Unit, m.Unit)
+	}
+	switch m.Require {
+	case dispatcher.RequireOnTime:
+		q += " AND json_extract(e.body, '$.data.on_time') = 1"
+	case dispatcher.RequireSatisfied:
+		q += " AND json_extract(e.body, '$.data.satisfaction') <> 'dissatisfied'"
+	}
+	if m.Latest {
+		q += " AND NOT EXISTS (SELECT 1 FROM events l WHERE l.case_id = e.case_id AND l.seq > e.seq AND +l.type IN (" +
+			placeholders(len(types)) + "))"
+		args = append(args, types...)
+	}
+	return q, args
 }

@@ -1,8 +1,10 @@
 package storetest
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
+	"slices"
 	"testing"
 
 	"cityhub/dispatcher"
@@ -102,4 +104,58 @@ func testTallies(t *testing.T, s dispatcher.Store) {
 			sameTallies(t, fmt.Sprintf("Tallies %+v", q), rows, expectTallies(written, q))
 		}
 	}
+	checkSeries(t, s, written, ranges)
+}
+
+// expectSeries is what TallySeries(q) must return after the tallies written: the oracle.
+func expectSeries(written []dispatcher.Tally, q dispatcher.TallySeriesQuery) map[string]int64 {
+	want := map[string]int64{}
+	for _, w := range written {
+		if w.Dim != q.Dim || w.Day == "" || w.Day < q.From || w.Day > q.To {
+			continue
+		}
+		if len(q.Measures) > 0 && !slices.Contains(q.Measures, w.Measure) {
+			continue
+		}
+		period := w.Day
+		if q.Monthly {
+			period = w.Day[:7]
+		}
+		want[period+"|"+w.Key+"|"+w.Measure] += w.Delta
+	}
+	return want
+}
+
+// checkSeries compares TallySeries with the oracle for every dimension over ranges that cut
+// months in every way, daily and monthly, with and without a choice of measures.
+func checkSeries(t *testing.T, s dispatcher.Store, written []dispatcher.Tally, ranges [][2]string) {
+	t.Helper()
+	for _, dim := range dispatcher.Dims {
+		for _, r := range ranges {
+			for _, monthly := range []bool{false, true} {
+				for _, ms := range [][]string{nil, {dispatcher.MSatisfied, dispatcher.MReceived}} {
+					q := dispatcher.TallySeriesQuery{Dim: dim, From: r[0], To: r[1], Monthly: monthly, Measures: ms}
+					pts, err := s.TallySeries(t.Context(), q)
+					must(t, err, "TallySeries")
+					got := map[string]int64{}
+					for i, p := range pts {
+						if i > 0 && cmpPoint(pts[i-1], p) >= 0 {
+							t.Errorf("TallySeries %+v: not sorted at %d: %+v", q, i, p)
+						}
+						got[p.Period+"|"+p.Key+"|"+p.Measure] = p.Count
+					}
+					want := expectSeries(written, q)
+					maps.DeleteFunc(got, func(_ string, n int64) bool { return n == 0 })
+					maps.DeleteFunc(want, func(_ string, n int64) bool { return n == 0 })
+					if !maps.Equal(got, want) {
+						t.Errorf("TallySeries %+v:\n got %v\nwant %v", q, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+func cmpPoint(a, b dispatcher.TallyPoint) int {
+	return cmp.Or(cmp.Compare(a.Period, b.Period), cmp.Compare(a.Key, b.Key), cmp.Compare(a.Measure, b.Measure))
 }

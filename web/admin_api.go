@@ -235,6 +235,33 @@ func (s *Server) handleAdminDeletePlace(w http.ResponseWriter, r *http.Request, 
 	})
 }
 
+func (s *Server) handleAdminCampaigns(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
+	s.adminDo(w, r, http.StatusOK, func() (map[string]any, error) {
+		if err := noQuery(r); err != nil {
+			return nil, err
+		}
+		list, err := s.svc.AdminCampaigns(r.Context(), a.Actor())
+		return map[string]any{"campaigns": list}, err
+	})
+}
+
+// handleAdminPutCampaigns replaces the whole list of campaigns (专项整治).
+func (s *Server) handleAdminPutCampaigns(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
+	s.adminDo(w, r, http.StatusOK, func() (map[string]any, error) {
+		var req struct {
+			Campaigns *[]dispatcher.Campaign `json:"campaigns"`
+		}
+		if err := decodeJSON(w, r, &req); err != nil {
+			return nil, err
+		}
+		if req.Campaigns == nil {
+			return nil, dispatcher.FieldError("campaigns", "请提供 campaigns 列表（可为空）(campaigns, a list, is required; it may be empty)")
+		}
+		list, err := s.svc.AdminPutCampaigns(r.Context(), a.Actor(), *req.Campaigns)
+		return map[string]any{"campaigns": list}, err
+	})
+}
+
 func (s *Server) handleAdminLog(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
 	s.adminDo(w, r, http.StatusOK, func() (map[string]any, error) {
 		q, err := queryOf(r, "target", "action", "before", "limit")

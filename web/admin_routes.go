@@ -1,6 +1,7 @@
 package web
 
-// adminRoutes lists the admin pages' API: accounts, api keys, calendar, categories, gazetteer.
+// adminRoutes lists the admin pages' API: accounts, api keys, calendar, categories, gazetteer,
+// campaigns.
 // Every route is the admin's alone (the service refuses anyone else with 403), and every answer is
 // an object with "warnings": what the admin must be told on every page (next year's calendar).
 func (s *Server) adminRoutes() []route {
@@ -22,6 +23,8 @@ func (s *Server) adminRoutes() []route {
 		h("POST /api/v1/admin/places", s.handleAdminCreatePlace),
 		h("PUT /api/v1/admin/places/{id}", s.handleAdminPutPlace),
 		h("DELETE /api/v1/admin/places/{id}", s.handleAdminDeletePlace),
+		h("GET /api/v1/admin/campaigns", s.handleAdminCampaigns),
+		h("PUT /api/v1/admin/campaigns", s.handleAdminPutCampaigns),
 		h("GET /api/v1/admin/log", s.handleAdminLog),
 	}
 }

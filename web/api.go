@@ -163,20 +163,6 @@ func (s *Server) handleRevealContact(w http.ResponseWriter, r *http.Request, a *
 	writeJSON(w, http.StatusOK, contact)
 }
 
-func (s *Server) handleMeasures(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
-	q := r.URL.Query()
-	mq := dispatcher.MeasureQuery{Dim: q.Get("dim"), Period: q.Get("period"), From: q.Get("from"), To: q.Get("to")}
-	if mq.Period == "" && mq.From == "" && mq.To == "" {
-		mq.Period = "today"
-	}
-	rep, err := s.svc.Measures(r.Context(), a.Actor(), mq)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, rep)
-}
-
 func (s *Server) handleReference(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
 	ref := s.svc.Reference()
 	inspectors, err := s.svc.Inspectors(r.Context(), a.Actor())

@@ -109,11 +109,10 @@ func (s *Server) apiRoutes() []route {
 		h("GET /api/v1/cases/{number}/events", s.authed(s.handleCaseEvents)),
 		h("POST /api/v1/cases/{number}/actions", s.authed(s.handleAction)),
 		h("POST /api/v1/cases/{number}/contact", s.authed(s.handleRevealContact)),
-		h("GET /api/v1/measures", s.authed(s.handleMeasures)),
 		h("GET /api/v1/stream", s.authedQuery(s.handleStream)),
 	}
 	// Each concern lists its own routes in its own file.
-	for _, more := range [][]route{s.sessionRoutes(), s.mediaRoutes(), s.consoleAPIRoutes(), s.adminRoutes()} {
+	for _, more := range [][]route{s.sessionRoutes(), s.mediaRoutes(), s.consoleAPIRoutes(), s.adminRoutes(), s.measureRoutes()} {
 		rs = append(rs, more...)
 	}
 	return rs

@@ -33,6 +33,9 @@ func walkTable() []walkRow {
 		{pattern: "GET /api/v1/cases/{number}/events", path: gnCase("/events"), body: noBody, want: caseRoute(200, nil)},
 		// Measures are the centre's and the leaders': a street team is measured, it does not read them here.
 		{pattern: "GET /api/v1/measures", path: fixed("/api/v1/measures"), body: noBody, want: only(200, 403, centre...)},
+		{pattern: "GET /api/v1/measures/series", path: fixed("/api/v1/measures/series?dim=channel&interval=month&period=year"), body: noBody, want: only(200, 403, centre...)},
+		{pattern: "GET /api/v1/measures/cases", path: fixed("/api/v1/measures/cases?measure=received&period=month"), body: noBody, want: only(200, 403, centre...)},
+		{pattern: "GET /api/v1/measures/accountability", path: fixed("/api/v1/measures/accountability?period=month"), body: noBody, want: only(200, 403, centre...)},
 		// Allowed to everyone signed in (400: this call is not a websocket upgrade); the stream's own
 		// tests check that each unit receives only its cases.
 		{pattern: "GET /api/v1/stream", path: fixed("/api/v1/stream"), body: noBody, want: signedIn(400)},
@@ -87,6 +90,8 @@ func adminRows() []walkRow {
 		row("POST /api/v1/admin/places", "/api/v1/admin/places", `{"name":""}`, 400),
 		row("PUT /api/v1/admin/places/{id}", "/api/v1/admin/places/nosuchplace", `{"name":"无此地"}`, 400),
 		row("DELETE /api/v1/admin/places/{id}", "/api/v1/admin/places/nosuchplace", "", 404),
+		row("GET /api/v1/admin/campaigns", "/api/v1/admin/campaigns", "", 200),
+		row("PUT /api/v1/admin/campaigns", "/api/v1/admin/campaigns", `{"campaigns":[{"id":"walk","name":"","from":"2026-01-01","to":"2026-01-31"}]}`, 400),
 		row("GET /api/v1/admin/log", "/api/v1/admin/log", "", 200),
 	}
 }
