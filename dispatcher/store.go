@@ -136,6 +136,9 @@ type CaseFilter struct {
 	OpenOrUpdatedSince time.Time
 	// Phone keeps the cases whose reporter left exactly this phone number (a caller's history).
 	Phone string
+	// Cells keeps the cases reported in any of these res-9 H3 cells (Routing.Cell, hex): the cases
+	// behind a hot-spot cell.
+	Cells []string
 	// Published keeps what the public may read: the public cases (Case.IsPublic), and, when APIKey
 	// is set too, the cases that api key submitted. APIKey alone keeps only the cases it submitted.
 	Published bool
@@ -175,6 +178,9 @@ var Dims = []string{DimAll, DimUnit, DimJurisdiction, DimCategory, DimChannel}
 type TallyQuery struct {
 	Dim      string
 	From, To string // inclusive days, YYYY-MM-DD
+	// Prefix keeps only the keys that start with it: one category's cells in the dimensions
+	// whose key is category + "/" + cell (DimH3R7Cat, DimH3R9Cat).
+	Prefix string
 }
 
 // TallyRow is the sum of one measure for one key of a dimension.
