@@ -113,7 +113,8 @@ func (s *Server) apiRoutes() []route {
 		h("GET /api/v1/stream", s.authedQuery(s.handleStream)),
 	}
 	// Each concern lists its own routes in its own file.
-	for _, more := range [][]route{s.sessionRoutes(), s.mediaRoutes(), s.consoleAPIRoutes(), s.adminRoutes()} {
+	for _, more := range [][]route{s.sessionRoutes(), s.mediaRoutes(), s.consoleAPIRoutes(), s.adminRoutes(),
+		s.hotspotRoutes()} {
 		rs = append(rs, more...)
 	}
 	return rs
