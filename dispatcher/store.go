@@ -92,6 +92,10 @@ type Store interface {
 	// tokens it revoked. A reference saved over a version other than w.ReferenceVersion, or an
 	// account created over an existing one, is EConflict and writes nothing.
 	WriteAdmin(ctx context.Context, w AdminWrite) (int, error)
+	// DisplayToken finds a display screen's token by its hash (ENotFound if none); DisplayTokens
+	// returns them all, oldest first. They are written by WriteAdmin (AdminWrite.Display).
+	DisplayToken(ctx context.Context, hash string) (DisplayToken, error)
+	DisplayTokens(ctx context.Context) ([]DisplayToken, error)
 	// AdminLog returns up to f.Limit (0: 100) entries of the admin log that f selects, newest first.
 	AdminLog(ctx context.Context, f AdminLogFilter) ([]*AdminEntry, error)
 
