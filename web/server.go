@@ -114,7 +114,7 @@ func (s *Server) apiRoutes() []route {
 	}
 	// Each concern lists its own routes in its own file.
 	for _, more := range [][]route{s.sessionRoutes(), s.mediaRoutes(), s.consoleAPIRoutes(), s.adminRoutes(),
-		s.hotspotRoutes()} {
+		s.hotspotRoutes(), s.screenRoutes(), s.displayAdminRoutes()} {
 		rs = append(rs, more...)
 	}
 	return rs
