@@ -11,6 +11,10 @@
 // transferred); the lifecycle mix has closures, follow-ups, returns, arbitrations, reworks,
 // extensions, voids, answered inquiries and, near the end, open and overdue cases.
 //
+// The store is opened unsynced (sqlite.Unsynced: commits do not wait for the disk), which about
+// doubles the rate on a busy machine; --synced waits as the hub does. An interrupted run goes on
+// with --resume (the cases in the store count as the first ones, on the same days).
+//
 //	go run ./cmd/seed --data DIR --cases 1000000 --days 730
 package main
 
@@ -36,8 +40,11 @@ func main() {
 	days := flag.Int("days", 730, "spread the reports over this many days up to now (0: all now)")
 	workers := flag.Int("workers", 8, "concurrent writers, each with its own service and clock")
 	seed := flag.Uint64("seed", 1, "random seed")
+	resume := flag.Bool("resume", false, "count the cases already in the store as the first of --cases (after an interrupted run)")
+	synced := flag.Bool("synced", false, "wait for the disk at every commit, as the hub does (about half as fast)")
 	flag.Parse()
-	cfg := config{dir: *dir, cases: *cases, days: *days, workers: *workers, seed: *seed, end: time.Now()}
+	cfg := config{dir: *dir, cases: *cases, days: *days, workers: *workers, seed: *seed, end: time.Now(),
+		resume: *resume, synced: *synced}
 	if err := run(cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "seed:", err)
 		os.Exit(1)
@@ -49,6 +56,7 @@ type config struct {
 	cases, days, workers int
 	seed                 uint64
 	end                  time.Time // "now": no event is written after it
+	resume, synced       bool
 }
 
 // run seeds cfg.cases cases with cfg.workers writers and reports progress and throughput.
@@ -57,14 +65,19 @@ func run(cfg config) error {
 	if err := os.MkdirAll(cfg.dir, 0o750); err != nil {
 		return err
 	}
-	w, err := openWorld(ctx, filepath.Join(cfg.dir, "cityhub.db"), cfg.seed)
+	w, err := openWorld(ctx, filepath.Join(cfg.dir, "cityhub.db"), cfg)
 	if err != nil {
 		return err
 	}
 	defer w.close()
 	start := time.Now()
 	var next, failed atomic.Int64
-	stop := progress(&next, cfg.cases, start)
+	first, err := w.firstCase(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	next.Store(first)
+	stop := progress(&next, first, cfg.cases, start)
 	var wg sync.WaitGroup
 	for i := 0; i < cfg.workers; i++ {
 		wg.Add(1)
@@ -76,15 +89,29 @@ func run(cfg config) error {
 	wg.Wait()
 	stop()
 	took := time.Since(start)
-	fmt.Printf("seeded %d cases (%d failed) in %s: %.0f cases/s\n", cfg.cases, failed.Load(),
-		took.Round(time.Millisecond), float64(cfg.cases)/took.Seconds())
+	fmt.Printf("seeded %d cases (%d failed) in %s: %.0f cases/s\n", int64(cfg.cases)-first, failed.Load(),
+		took.Round(time.Millisecond), float64(int64(cfg.cases)-first)/took.Seconds())
 	n, err := w.tickAll(ctx, cfg.end)
 	fmt.Printf("scheduler: %d deadline marks written at the end\n", n)
 	return err
 }
 
+// firstCase is the index of the first case to seed: 0, or with --resume the cases there already
+// (so that an interrupted run goes on where it stopped, on the same days).
+func (w *world) firstCase(ctx context.Context, cfg config) (int64, error) {
+	if !cfg.resume {
+		return 0, nil
+	}
+	page, err := w.store.ListCases(ctx, dispatcher.CaseFilter{Limit: 1})
+	if err != nil {
+		return 0, err
+	}
+	fmt.Printf("resuming after the %d cases in the store\n", page.Total)
+	return int64(page.Total), nil
+}
+
 // progress prints a line every 30 seconds until the returned stop is called.
-func progress(done *atomic.Int64, total int, start time.Time) func() {
+func progress(done *atomic.Int64, first int64, total int, start time.Time) func() {
 	t := time.NewTicker(30 * time.Second)
 	quit := make(chan struct{})
 	go func() {
@@ -94,7 +121,7 @@ func progress(done *atomic.Int64, total int, start time.Time) func() {
 				return
 			case <-t.C:
 				n := min(done.Load(), int64(total))
-				rate := float64(n) / time.Since(start).Seconds()
+				rate := float64(n-first) / time.Since(start).Seconds()
 				eta := time.Duration(float64(int64(total)-n)/max(rate, 1)) * time.Second
 				fmt.Printf("%s %d/%d cases, %.0f/s, eta %s\n", time.Now().Format("15:04:05"), n, total, rate, eta)
 			}
@@ -180,8 +207,12 @@ func (w *world) tickAll(ctx context.Context, end time.Time) (int, error) {
 
 // openStore opens (creating if needed) the SQLite store with the Qijiang reference data and the
 // demo accounts.
-func openStore(ctx context.Context, path string, ref *dispatcher.Reference) (*sqlite.Store, error) {
-	store, err := sqlite.Open(path)
+func openStore(ctx context.Context, path string, ref *dispatcher.Reference, synced bool) (*sqlite.Store, error) {
+	var opts []sqlite.Option
+	if !synced {
+		opts = append(opts, sqlite.Unsynced())
+	}
+	store, err := sqlite.Open(path, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -34,12 +34,12 @@ type place struct {
 	hot    []geo.Point
 }
 
-func openWorld(ctx context.Context, path string, seed uint64) (*world, error) {
+func openWorld(ctx context.Context, path string, cfg config) (*world, error) {
 	ref, err := qijiang()
 	if err != nil {
 		return nil, err
 	}
-	store, err := openStore(ctx, path, ref)
+	store, err := openStore(ctx, path, ref, cfg.synced)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func openWorld(ctx context.Context, path string, seed uint64) (*world, error) {
 	if err := w.people(ctx); err != nil {
 		return nil, err
 	}
-	return w, w.placesOf(rand.New(rand.NewPCG(seed, 7)))
+	return w, w.placesOf(rand.New(rand.NewPCG(cfg.seed, 7)))
 }
 
 func (w *world) close() { w.store.Close() }
