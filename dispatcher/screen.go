@@ -208,37 +208,46 @@ func (s *Service) screenDaily(ctx context.Context, today time.Time) ([]ScreenDay
 	return out, nil
 }
 
-// recentClosed is the last cases closed, newest first. A case closed after a moment was last
-// written after it too, so the closed cases written in a window hold every case closed in it:
-// the window widens until it holds enough, and is exact while its page is not full.
+// recentClosed is the last cases closed, newest first, from the tail of the event log: its
+// closures (an event into closed from another state) carry the case's number, category and
+// street. The tail read grows until it holds enough closures, within a bound, so the cost is a
+// few thousand events by key whatever the number of cases. A case reopened since still shows
+// its closure.
 func (s *Service) recentClosed(ctx context.Context) ([]ScreenClosed, error) {
-	var cases []*Case
-	for _, back := range []time.Duration{time.Hour, 24 * time.Hour, 7 * 24 * time.Hour, 90 * 24 * time.Hour} {
-		page, err := s.store.ListCases(ctx, CaseFilter{States: []State{Closed}, UpdatedAfter: s.Now().Add(-back),
-			Newest: true, Limit: 1000})
+	last, err := s.store.LastEventID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var closures []*Event
+	for _, back := range []int64{1000, 5000, 20000} {
+		evs, err := s.store.EventsAfter(ctx, max(last-back, 0), int(back))
 		if err != nil {
 			return nil, err
 		}
-		if cases = page.Cases; len(cases) >= screenClosed {
+		closures = closuresIn(evs)
+		if len(closures) >= screenClosed || back >= last {
 			break
 		}
 	}
-	sort.Slice(cases, func(i, j int) bool { return closedAt(cases[i]).After(closedAt(cases[j])) })
+	sort.Slice(closures, func(i, j int) bool { return closures[i].At.After(closures[j].At) })
 	out := make([]ScreenClosed, 0, screenClosed)
-	for _, c := range cases[:min(len(cases), screenClosed)] {
-		cat, _ := s.Category(c.Category)
-		place, _ := s.Jurisdiction(c.Routing.Jurisdiction)
-		out = append(out, ScreenClosed{Number: c.Number, CategoryName: cat.Name, JurisdictionName: place,
-			ClosedAt: closedAt(c)})
+	for _, ev := range closures[:min(len(closures), screenClosed)] {
+		cat, _ := s.Category(ev.Summary.Category)
+		place, _ := s.Jurisdiction(ev.Summary.Jurisdiction)
+		out = append(out, ScreenClosed{Number: ev.Summary.Number, CategoryName: cat.Name, JurisdictionName: place,
+			ClosedAt: ev.At})
 	}
 	return out, nil
 }
 
-func closedAt(c *Case) time.Time {
-	if c.ClosedAt != nil {
-		return *c.ClosedAt
+func closuresIn(evs []*Event) []*Event {
+	var out []*Event
+	for _, ev := range evs {
+		if ev.To == Closed && ev.From != Closed && ev.Summary.Number != "" {
+			out = append(out, ev)
+		}
 	}
-	return c.UpdatedAt
+	return out
 }
 
 // LastEventID is the id of the last event written: where the screen's stream starts.
