@@ -14,6 +14,9 @@ import (
 
 // ScreenReport is what the screen shows.
 type ScreenReport struct {
+	// LastEventID was read before the figures: the page opens its stream from it, and every
+	// change after it rings.
+	LastEventID  int64            `json:"last_event_id"`
 	District     string           `json:"district"`
 	Authority    string           `json:"authority"`
 	GeneratedAt  time.Time        `json:"generated_at"`
@@ -83,7 +86,11 @@ const (
 func (s *Service) Screen(ctx context.Context) (ScreenReport, error) {
 	ref := s.Reference()
 	today := s.Now().In(s.Calendar().Location())
-	rep := ScreenReport{District: ref.District, Authority: ref.Authority, GeneratedAt: s.Now()}
+	last, err := s.store.LastEventID(ctx)
+	if err != nil {
+		return ScreenReport{}, err
+	}
+	rep := ScreenReport{LastEventID: last, District: ref.District, Authority: ref.Authority, GeneratedAt: s.Now()}
 	day, year := today.Format("2006-01-02"), today.Format("2006")+"-01-01"
 	for _, part := range []func() error{
 		func() (err error) { rep.Today, rep.Year, err = s.screenCounts(ctx, day, year); return },

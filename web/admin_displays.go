@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 
 	"cityhub/dispatcher"
 )
@@ -27,8 +28,8 @@ func (s *Server) handleAdminDisplays(w http.ResponseWriter, r *http.Request, a *
 	})
 }
 
-// handleAdminCreateDisplay answers {name, token, display}: the token is shown this once; the
-// screen opens /screen?token=TOKEN.
+// handleAdminCreateDisplay answers {name, token, link, display}: the token is shown this once;
+// the screen opens link, /screen?token=TOKEN (a path: the hub's address is the admin's to add).
 func (s *Server) handleAdminCreateDisplay(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
 	s.adminDo(w, r, http.StatusCreated, func() (map[string]any, error) {
 		var req struct {
@@ -38,7 +39,8 @@ func (s *Server) handleAdminCreateDisplay(w http.ResponseWriter, r *http.Request
 			return nil, err
 		}
 		tok, d, err := s.svc.AdminCreateDisplay(r.Context(), a.Actor(), req.Name)
-		return map[string]any{"name": d.Name, "token": tok, "display": d}, err
+		link := "/screen?token=" + url.QueryEscape(tok)
+		return map[string]any{"name": d.Name, "token": tok, "link": link, "display": d}, err
 	})
 }
 

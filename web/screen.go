@@ -46,6 +46,7 @@ func (s *Server) screenRoutes() []route {
 	return []route{
 		{"GET /api/v1/screen", compressed(s.screenAuthed(s.handleScreen, false))},
 		{"GET /api/v1/screen/stream", s.screenAuthed(s.handleScreenStream, true)},
+		{"GET /api/v1/screen/jurisdictions", compressed(s.screenAuthed(s.handleScreenJurisdictions, false))},
 	}
 }
 
@@ -141,6 +142,11 @@ func (s *Server) screenAuthed(h http.HandlerFunc, stream bool) http.HandlerFunc 
 			h(w, r.WithContext(context.WithValue(r.Context(), screenKey{}, check)))
 		}, stream)(w, r)
 	}
+}
+
+// handleScreenJurisdictions is the map's outline, as GET /api/v1/jurisdictions answers it.
+func (s *Server) handleScreenJurisdictions(w http.ResponseWriter, r *http.Request) {
+	s.handleJurisdictions(w, r, nil)
 }
 
 func (s *Server) handleScreen(w http.ResponseWriter, r *http.Request) {

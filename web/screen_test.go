@@ -67,11 +67,11 @@ func actorOf(t *testing.T, h *apiHub, login string) dispatcher.Actor {
 // displayToken issues a display token through the admin API.
 func displayToken(t *testing.T, h *apiHub, name string) string {
 	t.Helper()
-	var out struct{ Name, Token string }
+	var out struct{ Name, Token, Link string }
 	if err := json.Unmarshal(h.mustCall("admin", "POST", "/api/v1/admin/displays", map[string]string{"name": name}, 201), &out); err != nil {
 		t.Fatal(err)
 	}
-	if out.Name != name || len(out.Token) < 20 {
+	if out.Name != name || len(out.Token) < 20 || out.Link != "/screen?token="+url.QueryEscape(out.Token) {
 		t.Fatalf("display token answer: %+v", out)
 	}
 	return out.Token
@@ -119,6 +119,9 @@ func TestScreenShowsNoPersonalData(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &rep); err != nil {
 		t.Fatal(err)
 	}
+	if last, _ := h.svc.LastEventID(context.Background()); rep.LastEventID != last {
+		t.Errorf("last_event_id %d; want %d", rep.LastEventID, last)
+	}
 	if rep.Today.Received != 2 || rep.Today.Closed != 1 || rep.Today.ClosureRate == nil || *rep.Today.ClosureRate != 0.5 ||
 		rep.Year.Received != 2 {
 		t.Errorf("today %+v, year %+v", rep.Today, rep.Year)
@@ -159,7 +162,11 @@ func TestScreenAccess(t *testing.T) {
 	if resp, body := plain(t, h, "/screen", tok); resp.StatusCode != 200 || !strings.Contains(body, "<title>screen") {
 		t.Errorf("/screen with the cookie: %d %s", resp.StatusCode, body)
 	}
-	for _, path := range []string{"/api/v1/me", "/api/v1/cases", "/api/v1/measures", "/api/v1/hotspots", "/api/v1/reference",
+	if resp, body := plain(t, h, "/api/v1/screen/jurisdictions", tok); resp.StatusCode != 200 ||
+		resp.Header.Get("Content-Type") != "application/geo+json" || !strings.Contains(body, "古南街道") {
+		t.Errorf("the screen's outline: %d %.100s", resp.StatusCode, body)
+	}
+	for _, path := range []string{"/api/v1/jurisdictions", "/api/v1/me", "/api/v1/cases", "/api/v1/measures", "/api/v1/hotspots", "/api/v1/reference",
 		"/api/v1/console/snapshot", "/api/v1/admin/displays", "/console/leader"} {
 		if resp, body := plain(t, h, path, tok); resp.StatusCode == 200 {
 			t.Errorf("the display cookie reaches %s: %s", path, body)
@@ -169,8 +176,10 @@ func TestScreenAccess(t *testing.T) {
 		if resp, body := plain(t, h, "/screen", bad); resp.StatusCode != 401 || !strings.Contains(body, "请使用显示屏链接打开本页") {
 			t.Errorf("/screen with cookie %q: %d %s", bad, resp.StatusCode, body)
 		}
-		if resp, _ := plain(t, h, "/api/v1/screen", bad); resp.StatusCode != 401 {
-			t.Errorf("/api/v1/screen with cookie %q: %d", bad, resp.StatusCode)
+		for _, path := range []string{"/api/v1/screen", "/api/v1/screen/jurisdictions"} {
+			if resp, _ := plain(t, h, path, bad); resp.StatusCode != 401 {
+				t.Errorf("%s with cookie %q: %d", path, bad, resp.StatusCode)
+			}
 		}
 	}
 	if resp, _ := plain(t, h, "/screen?token=nonsense", ""); resp.StatusCode != 401 || len(resp.Cookies()) != 0 {

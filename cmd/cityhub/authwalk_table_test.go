@@ -66,6 +66,7 @@ func walkTable() []walkRow {
 		// (every other row gives it nobody's answer); the centre and leaders may watch it too. The
 		// stream answers 400 to those it lets through: this call is not a websocket upgrade.
 		{pattern: "GET /api/v1/screen", path: fixed("/api/v1/screen"), body: noBody, want: screenRoute(200)},
+		{pattern: "GET /api/v1/screen/jurisdictions", path: fixed("/api/v1/screen/jurisdictions"), body: noBody, want: screenRoute(200)},
 		{pattern: "GET /api/v1/screen/stream", path: fixed("/api/v1/screen/stream"), body: noBody, want: screenRoute(400)},
 		// The page answers the display cookie or a session: a bearer token is nobody to it.
 		{pattern: "GET /screen", path: fixed("/screen"), body: noBody, want: map[string]int{"*": 401, "display": screenPageStatus()}},
