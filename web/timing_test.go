@@ -92,6 +92,7 @@ func timingHub(t *testing.T, path string) *timingServer {
 	}
 	srv := httptest.NewServer(New(Config{Service: svc}).Handler())
 	t.Cleanup(srv.Close)
+	t.Cleanup(func() { _ = store.DeleteToken(context.Background(), dispatcher.HashSecret(tok)) })
 	return &timingServer{srv: srv, svc: svc, token: tok}
 }
 
@@ -135,11 +136,12 @@ func timingPaths(t *testing.T, big *timingServer) []string {
 	now := time.Now().In(big.svc.Calendar().Location())
 	year, day := now.Format("2006")+"-01-01", now.Format("2006-01-02")
 	var hot dispatcher.HotspotReport
-	_ = json.Unmarshal(big.get(t, "/api/v1/hotspots?res=7&period=year"), &hot)
+	_ = json.Unmarshal(big.get(t, "/api/v1/hotspots?res=7&from="+now.AddDate(0, 0, -729).Format("2006-01-02")+"&to="+now.Format("2006-01-02")), &hot)
 	cell := "874019b84ffffff"
 	if len(hot.Cells) > 0 {
 		cell = hot.Cells[0].Cell
 	}
+	twoYears := "&from=" + now.AddDate(0, 0, -729).Format("2006-01-02") + "&to=" + day
 	return []string{
 		"/api/v1/measures?dim=all&period=today",
 		"/api/v1/measures?dim=unit&period=month",
@@ -149,7 +151,10 @@ func timingPaths(t *testing.T, big *timingServer) []string {
 		"/api/v1/hotspots?res=9&period=year",
 		"/api/v1/hotspots?res=9&period=month&category=0501",
 		"/api/v1/hotspots?res=9&period=year&category=0501",
+		"/api/v1/hotspots?res=9" + twoYears,
+		"/api/v1/hotspots?res=9&category=0501" + twoYears,
 		"/api/v1/hotspots/" + cell + "/cases?period=year&limit=50",
+		"/api/v1/hotspots/" + cell + "/cases?limit=50" + twoYears,
 		"/api/v1/screen",
 	}
 }
