@@ -99,7 +99,7 @@ func serveScreenPage(w http.ResponseWriter, page []byte) {
 const screenRefusedPage = `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>电子显示屏</title></head>
 <body><h1>请使用显示屏链接打开本页</h1>
-<p>此页面供大厅电子显示屏使用。请由系统管理员在“系统管理 → 显示屏”中生成显示屏链接，并在显示屏的浏览器中打开该链接。</p>
+<p>此页面供大厅电子显示屏使用。请由系统管理员生成显示屏链接，并在显示屏的浏览器中打开该链接。</p>
 <p lang="en">Open this page with the display link the admin creates for the screen.</p></body></html>
 `
 
@@ -119,29 +119,38 @@ type screenKey struct{}
 // bearer token of the command centre or a leader) through. A display cookie is taken only when
 // the request names no token of its own; on the stream, only with the hub's own Origin.
 func (s *Server) screenAuthed(h http.HandlerFunc, stream bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if c, err := r.Cookie(displayCookie); err == nil && !hasCredentials(r) {
-			if _, err := s.svc.CheckDisplay(r.Context(), c.Value); err == nil {
-				if stream && !s.sameOrigin(r) {
-					s.writeError(w, r, dispatcher.Errorf(dispatcher.EForbidden, "请求来源不是本平台 (Origin is not this hub's)"))
-					return
-				}
-				tok := c.Value
-				check := stillValid(func(ctx context.Context) error { _, err := s.svc.CheckDisplay(ctx, tok); return err })
-				h(w, r.WithContext(context.WithValue(r.Context(), screenKey{}, check)))
-				return
-			}
+	asPerson := s.authedBy(func(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
+		if !mayWatchScreen(a.Actor()) {
+			s.writeError(w, r, dispatcher.Errorf(dispatcher.EForbidden, "显示屏数据仅供指挥中心和领导查看 (the screen is for the command centre and leaders)"))
+			return
 		}
-		s.authedBy(func(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
-			if !mayWatchScreen(a.Actor()) {
-				s.writeError(w, r, dispatcher.Errorf(dispatcher.EForbidden, "显示屏数据仅供指挥中心和领导查看 (the screen is for the command centre and leaders)"))
-				return
-			}
-			tok := requestToken(r)
-			check := stillValid(func(ctx context.Context) error { return s.svc.CheckToken(ctx, tok) })
-			h(w, r.WithContext(context.WithValue(r.Context(), screenKey{}, check)))
-		}, stream)(w, r)
+		tok := requestToken(r)
+		h(w, withStillValid(r, func(ctx context.Context) error { return s.svc.CheckToken(ctx, tok) }))
+	}, stream)
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(displayCookie)
+		if err != nil || hasCredentials(r) {
+			asPerson(w, r)
+			return
+		}
+		if _, err := s.svc.CheckDisplay(r.Context(), c.Value); dispatcher.ErrorCode(err) == dispatcher.EUnauthorized {
+			asPerson(w, r) // a stale display cookie beside a session: the session decides
+			return
+		} else if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if stream && !s.sameOrigin(r) {
+			s.writeError(w, r, dispatcher.Errorf(dispatcher.EForbidden, "请求来源不是本平台 (Origin is not this hub's)"))
+			return
+		}
+		h(w, withStillValid(r, func(ctx context.Context) error { _, err := s.svc.CheckDisplay(ctx, c.Value); return err }))
 	}
+}
+
+// withStillValid hands the stream the check of its credential.
+func withStillValid(r *http.Request, check stillValid) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), screenKey{}, check))
 }
 
 // handleScreenJurisdictions is the map's outline, as GET /api/v1/jurisdictions answers it.

@@ -82,7 +82,7 @@ func (s *Server) ringScreen(ctx context.Context, b *screenBell, still stillValid
 		case <-ping.C:
 			err = b.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(screenWriteWait))
 		case <-recheck.C:
-			if still != nil && still(ctx) != nil {
+			if still != nil && dispatcher.ErrorCode(still(ctx)) == dispatcher.EUnauthorized { // not when the store is down
 				b.close(stream.CloseUnauthorized, "unauthorized")
 				return
 			}
