@@ -72,3 +72,16 @@ func queryDisplays(ctx context.Context, q querier, tail string, args ...any) ([]
 	})
 	return out, err
 }
+
+// ImportDisplayTokens writes display tokens as given (a district's copy), in one transaction.
+func (s *Store) ImportDisplayTokens(ctx context.Context, ds []dispatcher.DisplayToken) error {
+	return s.tx(ctx, "the display tokens could not be imported", func(ctx context.Context, tx pgx.Tx) error {
+		for _, d := range ds {
+			if _, err := tx.Exec(ctx, `INSERT INTO display_tokens (hash, name, created_at, disabled) VALUES ($1, $2, $3, $4)`,
+				d.Hash, d.Name, d.CreatedAt, d.Disabled); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
