@@ -47,11 +47,11 @@ const (
 // AdminActions lists the actions of the admin log.
 var AdminActions = []string{AdminAccountCreate, AdminAccountUpdate, AdminAccountPassword, AdminAPIKeyCreate,
 	AdminAPIKeyUpdate, AdminCalendarPut, AdminCategoryPut, AdminPlaceCreate, AdminPlaceUpdate, AdminPlaceDelete,
-	AdminCampaignsPut}
+	AdminCampaignsPut, AdminDisplayCreate, AdminDisplayUpdate}
 
 // AdminWrite is one change of the admin API with its log entry, written by Store.WriteAdmin in one
 // transaction, in this order: the account, the revocation of its tokens, the api key, the
-// reference data, the entry.
+// display token, the reference data, the entry.
 type AdminWrite struct {
 	Entry *AdminEntry // required
 	// Account is inserted or replaced; with CreateOnly it must not exist yet (EConflict).
@@ -60,6 +60,9 @@ type AdminWrite struct {
 	// RevokeTokens deletes every token of Account.
 	RevokeTokens bool
 	APIKey       *APIKey // inserted or replaced
+	// Display is inserted (DisplayCreate: EConflict if its name is taken) or replaced by its hash.
+	Display       *DisplayToken
+	DisplayCreate bool
 	// Reference replaces the reference data, provided its version is still ReferenceVersion
 	// (EConflict otherwise: another change was saved since it was read).
 	Reference        *Reference

@@ -43,6 +43,8 @@ type Importer interface {
 	// firstHash+i) as given, in one transaction per call. (Checkpoints are written with
 	// LogStore.PutCheckpoint.)
 	ImportLog(ctx context.Context, leaves []LogLeaf, firstHash int64, hashes []tlog.Hash) error
+	// ImportDisplayTokens writes display screens' tokens as given, in one transaction.
+	ImportDisplayTokens(ctx context.Context, ds []DisplayToken) error
 	// FinishImport moves the id sequences past the imported rows.
 	FinishImport(ctx context.Context) error
 }

@@ -96,6 +96,10 @@ type Store interface {
 	// tokens it revoked. A reference saved over a version other than w.ReferenceVersion, or an
 	// account created over an existing one, is EConflict and writes nothing.
 	WriteAdmin(ctx context.Context, w AdminWrite) (int, error)
+	// DisplayToken finds a display screen's token by its hash (ENotFound if none); DisplayTokens
+	// returns them all, oldest first. They are written by WriteAdmin (AdminWrite.Display).
+	DisplayToken(ctx context.Context, hash string) (DisplayToken, error)
+	DisplayTokens(ctx context.Context) ([]DisplayToken, error)
 	// AdminLog returns up to f.Limit (0: 100) entries of the admin log that f selects, newest first.
 	AdminLog(ctx context.Context, f AdminLogFilter) ([]*AdminEntry, error)
 
@@ -140,6 +144,9 @@ type CaseFilter struct {
 	OpenOrUpdatedSince time.Time
 	// Phone keeps the cases whose reporter left exactly this phone number (a caller's history).
 	Phone string
+	// Cells keeps the cases reported in any of these res-9 H3 cells (Routing.Cell, hex): the cases
+	// behind a hot-spot cell.
+	Cells []string
 	// Published keeps what the public may read: the public cases (Case.IsPublic), and, when APIKey
 	// is set too, the cases that api key submitted. APIKey alone keeps only the cases it submitted.
 	Published bool
@@ -204,6 +211,9 @@ var Dims = []string{DimAll, DimUnit, DimJurisdiction, DimCategory, DimChannel}
 type TallyQuery struct {
 	Dim      string
 	From, To string // inclusive days, YYYY-MM-DD
+	// Prefix keeps only the keys that start with it: one category's cells in the dimensions
+	// whose key is category + "/" + cell (DimH3R7Cat, DimH3R9Cat).
+	Prefix string
 }
 
 // TallySeriesQuery asks for one dimension's counters per day or per month of a range.

@@ -109,6 +109,7 @@ func (s *Service) create(ctx context.Context, actor Actor, cmp Complaint, routin
 	tx := newChange(ctx, s, c, actor, now)
 	tx.record(&Transition{Action: ActReceive, To: Received, Event: "case.received"}, ActionRequest{}, receivedData(c))
 	tx.tally("received", 1)
+	tx.tallyCells(1)
 	if s.auto && cmp.Nature != "inquiry" {
 		tx.actor = SystemActor // the policy's steps are the system's, not the reporter's
 		if err := s.autoDispatch(tx); err != nil {

@@ -32,6 +32,9 @@ func (s *Store) WriteAdmin(ctx context.Context, w dispatcher.AdminWrite) (int, e
 				return err
 			}
 		}
+		if err := adminDisplay(ctx, tx, w); err != nil {
+			return err
+		}
 		if err := adminReference(ctx, tx, w); err != nil {
 			return err
 		}

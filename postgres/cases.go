@@ -192,6 +192,9 @@ func caseWhere(f dispatcher.CaseFilter) *where {
 	if f.Phone != "" { // the expression of the index cases_reporter_phone (migration 0007)
 		w.conds = append(w.conds, "(body::jsonb #>> '{reporter,phone}') = "+w.arg(f.Phone))
 	}
+	if len(f.Cells) > 0 { // the expression of the index cases_cell (migration 0010)
+		w.conds = append(w.conds, "(body::jsonb #>> '{routing,cell}') = ANY ("+w.arg(f.Cells)+")")
+	}
 	readers(w, f)
 	eventMatch(w, f.Event)
 	timeBound(w, "created_at >=", f.CreatedFrom)

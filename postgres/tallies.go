@@ -92,15 +92,16 @@ const tallyQuery = `SELECT key, measure, SUM(count)::bigint FROM (
 			OR day >= $4 AND day <= $5 AND day <> ''
 			OR monthly AND left(day, 7) >= $6 AND left(day, 7) <= $7
 			OR day = '')
-	) AS parts GROUP BY key, measure ORDER BY key, measure`
+	) AS parts WHERE left(key, length($8)) = $8 GROUP BY key, measure ORDER BY key, measure`
 
-// Tallies sums the counters of the days q.From..q.To for q.Dim and adds that dimension's gauges.
+// Tallies sums the counters of the days q.From..q.To for q.Dim and adds that dimension's gauges,
+// of the keys that start with q.Prefix ($8; every key starts with "").
 func (s *Store) Tallies(ctx context.Context, q dispatcher.TallyQuery) ([]dispatcher.TallyRow, error) {
 	sp := splitDays(q.From, q.To)
 	out := []dispatcher.TallyRow{}
 	err := s.query(ctx, "the tallies could not be read", func(ctx context.Context, db querier) error {
 		rows, err := db.Query(ctx, tallyQuery, q.Dim, sp.headFrom, sp.headTo, sp.tailFrom, sp.tailTo,
-			sp.monthFrom, sp.monthTo)
+			sp.monthFrom, sp.monthTo, q.Prefix)
 		if err != nil {
 			return err
 		}

@@ -31,6 +31,9 @@ func (s *Store) WriteAdmin(ctx context.Context, w dispatcher.AdminWrite) (int, e
 		if err := adminAPIKey(ctx, tx, w.APIKey); err != nil {
 			return err
 		}
+		if err := adminDisplay(ctx, tx, w); err != nil {
+			return err
+		}
 		if err := adminReference(ctx, tx, w); err != nil {
 			return err
 		}

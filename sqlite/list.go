@@ -167,6 +167,10 @@ func caseWhere(f dispatcher.CaseFilter) *where {
 	if f.Phone != "" { // the expression of the index cases_reporter_phone (migration 0006)
 		w.add("json_extract(body, '$.reporter.phone') = ?", f.Phone)
 	}
+	if len(f.Cells) > 0 { // the expression of the index cases_cell (migration 0009)
+		w.add("json_extract(body, '$.routing.cell') IN ("+placeholders(len(f.Cells))+")",
+			anys(f.Cells, func(c string) any { return c })...)
+	}
 	readers(w, f)
 	timeBound(w, "created_at >= ?", f.CreatedFrom)
 	timeBound(w, "created_at < ?", f.CreatedTo)

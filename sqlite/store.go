@@ -37,11 +37,26 @@ const (
 	stmtCacheSize = 64
 )
 
+// Option changes how Open opens a database.
+type Option func(*options)
+
+type options struct{ synchronous string }
+
+// Unsynced opens the database with synchronous=OFF: commits are handed to the operating system
+// without waiting for the disk, about twice as fast on a busy machine, and an operating-system
+// crash or power cut may lose or corrupt the latest of them. Only for bulk loads that can be run
+// again (cmd/seed); a hub never opens its store so.
+func Unsynced() Option { return func(o *options) { o.synchronous = "OFF" } }
+
 // Open opens (creating if needed) the database at path and brings its schema up to date. It
 // refuses a database whose schema is newer than this binary knows (ErrSchemaNewer).
-func Open(path string) (*Store, error) {
+func Open(path string, opts ...Option) (*Store, error) {
+	o := options{synchronous: "FULL"}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	ctx := context.Background()
-	w, err := openWriter(ctx, path)
+	w, err := openWriter(ctx, path, o)
 	if err != nil {
 		return nil, err
 	}
@@ -59,10 +74,10 @@ func Open(path string) (*Store, error) {
 	return st, nil
 }
 
-func openWriter(ctx context.Context, path string) (*sql.DB, error) {
+func openWriter(ctx context.Context, path string, o options) (*sql.DB, error) {
 	db, err := sql.Open("sqlite3", dsn(path, url.Values{
 		"_journal_mode": {"WAL"},
-		"_synchronous":  {"FULL"},
+		"_synchronous":  {o.synchronous},
 		"_txlock":       {"immediate"},
 	}))
 	if err != nil {

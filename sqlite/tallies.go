@@ -49,13 +49,14 @@ const tallyQuery = `SELECT key, measure, SUM(count) FROM (
 		SELECT key, measure, count FROM tally_months WHERE dim = ?1 AND month >= ?6 AND month <= ?7
 		UNION ALL
 		SELECT key, measure, count FROM tallies WHERE dim = ?1 AND day = ''
-	) GROUP BY key, measure ORDER BY key, measure`
+	) WHERE substr(key, 1, length(?8)) = ?8 GROUP BY key, measure ORDER BY key, measure`
 
-// Tallies sums the counters of the days q.From..q.To for q.Dim and adds that dimension's gauges.
+// Tallies sums the counters of the days q.From..q.To for q.Dim and adds that dimension's gauges,
+// of the keys that start with q.Prefix (?8; every key starts with "").
 func (s *Store) Tallies(ctx context.Context, q dispatcher.TallyQuery) ([]dispatcher.TallyRow, error) {
 	sp := splitDays(q.From, q.To)
 	rows, err := s.r.QueryContext(ctx, tallyQuery, q.Dim, sp.headFrom, sp.headTo, sp.tailFrom, sp.tailTo,
-		sp.monthFrom, sp.monthTo)
+		sp.monthFrom, sp.monthTo, q.Prefix)
 	if err != nil {
 		return nil, storeErr(err, "the tallies could not be read")
 	}

@@ -112,7 +112,8 @@ func (s *Server) apiRoutes() []route {
 		h("GET /api/v1/stream", s.authedQuery(s.handleStream)),
 	}
 	// Each concern lists its own routes in its own file.
-	for _, more := range [][]route{s.sessionRoutes(), s.mediaRoutes(), s.consoleAPIRoutes(), s.adminRoutes(), s.measureRoutes()} {
+	for _, more := range [][]route{s.sessionRoutes(), s.mediaRoutes(), s.consoleAPIRoutes(), s.adminRoutes(),
+		s.measureRoutes(), s.hotspotRoutes(), s.screenRoutes(), s.displayAdminRoutes()} {
 		rs = append(rs, more...)
 	}
 	return rs

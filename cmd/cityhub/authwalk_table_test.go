@@ -1,5 +1,11 @@
 package main
 
+import (
+	"io/fs"
+
+	consolebuild "cityhub/web/console"
+)
+
 // walkTable is the authorization walk's table: one row per route (see authwalk_test.go). The
 // logout row comes last, since it ends the walkers' tokens.
 func walkTable() []walkRow {
@@ -55,6 +61,18 @@ func walkTable() []walkRow {
 		{pattern: "GET /api/v1/places", path: fixed("/api/v1/places?q=%E5%8F%A4%E5%8D%97"), body: noBody, want: signedIn(200)},
 		{pattern: "GET /api/v1/route", path: fixed("/api/v1/route?lat=28.95&lng=106.60&category=0501"), body: noBody, want: signedIn(200)},
 		{pattern: "GET /api/v1/cases/nearby", path: fixed("/api/v1/cases/nearby?lat=28.95&lng=106.60&category=0501"), body: noBody, want: signedIn(200), filtered: nearbyScoped},
+		// The hot-spot map is the centre's and the leaders', like the measures.
+		{pattern: "GET /api/v1/hotspots", path: fixed("/api/v1/hotspots?res=9&period=today"), body: noBody, want: only(200, 403, centre...)},
+		{pattern: "GET /api/v1/hotspots/{cell}/cases", body: noBody, want: only(200, 403, centre...),
+			path: func(f *walkFixture) string { return "/api/v1/hotspots/" + f.gn.Routing.Cell + "/cases" }},
+		// The display screen: a display token reaches its page, data and stream and nothing else
+		// (every other row gives it nobody's answer); the centre and leaders may watch it too. The
+		// stream answers 400 to those it lets through: this call is not a websocket upgrade.
+		{pattern: "GET /api/v1/screen", path: fixed("/api/v1/screen"), body: noBody, want: screenRoute(200)},
+		{pattern: "GET /api/v1/screen/jurisdictions", path: fixed("/api/v1/screen/jurisdictions"), body: noBody, want: screenRoute(200)},
+		{pattern: "GET /api/v1/screen/stream", path: fixed("/api/v1/screen/stream"), body: noBody, want: screenRoute(400)},
+		// The page answers the display cookie or a session: a bearer token is nobody to it.
+		{pattern: "GET /screen", path: fixed("/screen"), body: noBody, want: map[string]int{"*": 401, "display": screenPageStatus()}},
 		{pattern: "GET /console/assets/{name}", path: fixed("/console/assets/none.js"), body: noBody, want: map[string]int{"*": 404}},
 		{pattern: "GET /console/{$}", path: fixed("/console/"), body: noBody, want: toSignIn},
 		{pattern: "GET /console/{rest...}", path: fixed("/console/dispatch"), body: noBody, want: toSignIn},
@@ -93,5 +111,27 @@ func adminRows() []walkRow {
 		row("GET /api/v1/admin/campaigns", "/api/v1/admin/campaigns", "", 200),
 		row("PUT /api/v1/admin/campaigns", "/api/v1/admin/campaigns", `{"campaigns":[{"id":"walk","name":"","from":"2026-01-01","to":"2026-01-31"}]}`, 400),
 		row("GET /api/v1/admin/log", "/api/v1/admin/log", "", 200),
+		row("GET /api/v1/admin/displays", "/api/v1/admin/displays", "", 200),
+		row("POST /api/v1/admin/displays", "/api/v1/admin/displays", `{"name":"走访二号屏"}`, 201),
+		row("PATCH /api/v1/admin/displays/{name}", "/api/v1/admin/displays/nosuch", `{"disabled":true}`, 404),
 	}
+}
+
+// screenRoute: the display screen's API answers ok to a display token, the centre and leaders,
+// 403 to the street teams, 401 to nobody.
+func screenRoute(ok int) map[string]int {
+	m := only(ok, 403, centre...)
+	m["display"] = ok
+	return m
+}
+
+// screenPageStatus is what /screen answers a display: the page when the console build has it,
+// else 503 saying so.
+func screenPageStatus() int {
+	if files := consolebuild.Files(); files != nil {
+		if _, err := fs.Stat(files, "screen.html"); err == nil {
+			return 200
+		}
+	}
+	return 503
 }

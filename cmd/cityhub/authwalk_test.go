@@ -22,8 +22,9 @@ import (
 //
 // CITYHUB_WALK_PRINT=1 prints the matrix of statuses actually answered.
 
-// walkers are the callers, by demo login ("" is nobody signed in).
-var walkers = []string{"", "op1", "lead1", "disp1", "insp1", "legal1", "boss", "admin", "gn-1", "sj-1"}
+// walkers are the callers, by demo login ("" is nobody signed in; "display" is a display screen,
+// with its display cookie and no account).
+var walkers = []string{"", "op1", "lead1", "disp1", "insp1", "legal1", "boss", "admin", "gn-1", "sj-1", "display"}
 
 // walkFixture is what the walk's requests name: a case of 古南 and one of 三江 filed by an
 // operator, and a photo attached to 古南's case.
@@ -45,6 +46,9 @@ type walkRow struct {
 func (r walkRow) expect(who string) int {
 	if s, ok := r.want[who]; ok {
 		return s
+	}
+	if s, ok := r.want[""]; ok && who == "display" {
+		return s // a display token is nobody, but where a row says otherwise
 	}
 	return r.want["*"]
 }
@@ -81,9 +85,12 @@ func caseRoute(ok int, extra map[string]int) map[string]int {
 func startWalk(t *testing.T) (*hub, *walkFixture, map[string]string) {
 	h := startHub(t)
 	tokens := map[string]string{"": ""}
-	for _, w := range walkers[1:] {
+	for _, w := range walkers[1 : len(walkers)-1] { // not the display
 		tokens[w] = h.login(w)
 	}
+	var display struct{ Token string }
+	h.do("POST", "/api/v1/admin/displays", tokens["admin"], map[string]string{"name": "走访大厅屏"}, 201, &display)
+	tokens["display"] = displayPrefix + display.Token
 	f := &walkFixture{}
 	var up uploaded
 	h.upload(tokens["op1"], photo(t), 201, &up)
@@ -101,6 +108,9 @@ func startWalk(t *testing.T) (*hub, *walkFixture, map[string]string) {
 	return h, f, tokens
 }
 
+// displayPrefix marks the display walker's token: sent as the display cookie, not a bearer.
+const displayPrefix = "display:"
+
 // call sends one request of the walk and answers the status and body.
 func (h *hub) call(method, path, token, body string) (int, []byte) {
 	h.t.Helper()
@@ -112,7 +122,10 @@ func (h *hub) call(method, path, token, body string) (int, []byte) {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if token != "" {
+	if tok, ok := strings.CutPrefix(token, displayPrefix); ok {
+		req.AddCookie(&http.Cookie{Name: "cityhub_display", Value: tok})
+		req.Header.Set("Origin", h.base) // the screen's page opens its stream from the hub's origin
+	} else if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -73,6 +73,9 @@ func copyDistrict(ctx context.Context, src, dst dispatcher.Store, progress io.Wr
 	if err := copyAdminLog(ctx, src, dst); err != nil {
 		return 0, err
 	}
+	if err := copyDisplays(ctx, src, imp); err != nil {
+		return 0, err
+	}
 	n, err := copyCases(ctx, src, imp, progress)
 	if err != nil {
 		return n, err
@@ -130,6 +133,15 @@ func copyReferenceAndAccounts(ctx context.Context, src, dst dispatcher.Store) er
 		}
 	}
 	return nil
+}
+
+// copyDisplays copies the display screens' tokens, so that the screens stay signed in.
+func copyDisplays(ctx context.Context, src dispatcher.Store, imp dispatcher.Importer) error {
+	ds, err := src.DisplayTokens(ctx)
+	if err != nil {
+		return err
+	}
+	return imp.ImportDisplayTokens(ctx, ds)
 }
 
 // copyAdminLog copies the admin log, oldest entry first (the copy numbers them anew, in the same

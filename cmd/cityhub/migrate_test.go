@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,7 +14,7 @@ import (
 )
 
 // TestMigrateSQLiteToPostgres copies a district with cases in many states from SQLite to an empty
-// PostgreSQL database: case numbers, events, hashes, accounts, api keys, the admin log and measures survive, the
+// PostgreSQL database: case numbers, events, hashes, accounts, api keys, display tokens, the admin log and measures survive, the
 // copy audits clean, and new cases continue after the copied ids. A second migrate into the same
 // database is refused.
 func TestMigrateSQLiteToPostgres(t *testing.T) {
@@ -39,6 +40,8 @@ func TestMigrateSQLiteToPostgres(t *testing.T) {
 		"media": []string{up.Media.SHA256}}, 201, nil)
 	key, _ := src.m.svc.CreateAPIKey(context.Background(), "carried-over")
 	admin := src.login("admin")
+	var display struct{ Token string }
+	src.do("POST", "/api/v1/admin/displays", admin, map[string]string{"name": "大厅"}, 201, &display)
 	src.do("POST", "/api/v1/admin/places", admin, map[string]any{"id": "gn-csc", "name": "古南菜市场", "kind": "market",
 		"point": map[string]float64{"lat": 29.021, "lng": 106.646}}, 201, nil)
 	src.do("DELETE", "/api/v1/admin/places/gn-csc", admin, nil, 200, nil)
@@ -68,8 +71,11 @@ func TestMigrateSQLiteToPostgres(t *testing.T) {
 	}
 	var log struct{ Entries []dispatcher.AdminEntry }
 	dst.do("GET", "/api/v1/admin/log", dst.login("admin"), nil, 200, &log)
-	if len(log.Entries) != 2 || log.Entries[0].Action != dispatcher.AdminPlaceDelete || log.Entries[1].Target != "gn-csc" {
+	if len(log.Entries) != 3 || log.Entries[0].Action != dispatcher.AdminPlaceDelete || log.Entries[1].Target != "gn-csc" {
 		t.Errorf("the admin log after the copy: %+v", log.Entries)
+	}
+	if status := screenStatus(t, dst, display.Token); status != 200 {
+		t.Errorf("the copied display token does not read the screen: %d", status)
 	}
 	if _, status := dst.postOpen311(key, 28.95, 106.60); status != 201 {
 		t.Errorf("the copied api key does not work: %d", status)
@@ -92,4 +98,17 @@ func measures(t *testing.T, h *hub) string {
 	h.do("GET", "/api/v1/measures?period=month&dim=unit", h.login("boss"), nil, 200, &rep)
 	b, _ := json.Marshal(rep.Rows)
 	return string(b)
+}
+
+// screenStatus is the status of GET /api/v1/screen with a display token's cookie.
+func screenStatus(t *testing.T, h *hub, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", h.base+"/api/v1/screen", nil)
+	req.AddCookie(&http.Cookie{Name: "cityhub_display", Value: token})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

@@ -1,0 +1,89 @@
+package geo
+
+import (
+	"fmt"
+
+	"github.com/uber/h3-go/v4"
+)
+
+// Cells as the hot-spot map uses them: H3 indexes written as hex strings (the form the router
+// stores on a case and the tallies key on), so that the domain never handles h3 types.
+
+// CellAt is the hex index of the cell at resolution res that holds p.
+func CellAt(p Point, res int) (string, error) {
+	c, err := h3.LatLngToCell(h3.LatLng{Lat: p.Lat, Lng: p.Lng}, res)
+	if err != nil {
+		return "", fmt.Errorf("geo: cell of %v at res %d: %w", p, res, err)
+	}
+	return c.String(), nil
+}
+
+// parseCell reads a hex index, refusing anything that is not a valid cell.
+func parseCell(hex string) (h3.Cell, error) {
+	c := h3.CellFromString(hex)
+	if !c.IsValid() || c.String() != hex {
+		return 0, fmt.Errorf("geo: %q is not an H3 cell", hex)
+	}
+	return c, nil
+}
+
+// CellResolution is the resolution of the cell hex, or an error if it is not a cell.
+func CellResolution(hex string) (int, error) {
+	c, err := parseCell(hex)
+	if err != nil {
+		return 0, err
+	}
+	return c.Resolution(), nil
+}
+
+// CellParent is the cell at the coarser resolution res that holds hex.
+func CellParent(hex string, res int) (string, error) {
+	c, err := parseCell(hex)
+	if err != nil {
+		return "", err
+	}
+	p, err := c.Parent(res)
+	if err != nil {
+		return "", fmt.Errorf("geo: parent of %s at res %d: %w", hex, res, err)
+	}
+	return p.String(), nil
+}
+
+// CellChildren are the cells at the finer resolution res inside hex (7 per resolution step: a
+// res-7 cell has 49 res-9 children).
+func CellChildren(hex string, res int) ([]string, error) {
+	c, err := parseCell(hex)
+	if err != nil {
+		return nil, err
+	}
+	kids, err := c.Children(res)
+	if err != nil {
+		return nil, fmt.Errorf("geo: children of %s at res %d: %w", hex, res, err)
+	}
+	out := make([]string, len(kids))
+	for i, k := range kids {
+		out[i] = k.String()
+	}
+	return out, nil
+}
+
+// CellShape is the centre of the cell hex and its boundary, counter-clockwise, not closed.
+func CellShape(hex string) (center Point, boundary []Point, err error) {
+	c, err := parseCell(hex)
+	if err != nil {
+		return Point{}, nil, err
+	}
+	ll, err := c.LatLng()
+	if err != nil {
+		return Point{}, nil, err
+	}
+	b, err := c.Boundary()
+	if err != nil {
+		return Point{}, nil, err
+	}
+	boundary = make([]Point, len(b))
+	for i, v := range b {
+		boundary[i] = Point{Lat: v.Lat, Lng: v.Lng}
+	}
+	return Point{Lat: ll.Lat, Lng: ll.Lng}, boundary, nil
+}
