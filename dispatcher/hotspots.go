@@ -71,6 +71,9 @@ type HotCell struct {
 	Count    int64        `json:"count"`
 	Center   [2]float64   `json:"center,omitempty"`
 	Boundary [][2]float64 `json:"boundary"`
+	// Place names the jurisdiction (street or town) the cell's centre lies in, so that a leader
+	// reads 古南街道 rather than an H3 index; empty for a centre outside the district.
+	Place string `json:"place,omitempty"`
 }
 
 // HotspotReport is the map's layer: the cells with reports, most first, and the largest count.
@@ -98,6 +101,7 @@ func (s *Service) Hotspots(ctx context.Context, actor Actor, q HotspotQuery) (Ho
 		if !ok {
 			continue
 		}
+		hc.Place = s.placeOf(ctx, Point{Lat: hc.Center[0], Lng: hc.Center[1]})
 		rep.Cells = append(rep.Cells, hc)
 		rep.Max = max(rep.Max, n)
 	}
@@ -143,6 +147,20 @@ func hotCell(cell string, n int64) (HotCell, bool) {
 		hc.Boundary[i] = [2]float64{round6(p.Lat), round6(p.Lng)}
 	}
 	return hc, true
+}
+
+// placeOf is the name of the jurisdiction a point lies in, as the router finds it (the same for
+// every category, so any category of the catalogue asks), or "" outside the district.
+func (s *Service) placeOf(ctx context.Context, p Point) string {
+	cats := s.Reference().Catalogue.Categories()
+	if len(cats) == 0 {
+		return ""
+	}
+	r, err := s.router.Route(ctx, p, cats[0].Code)
+	if err != nil {
+		return ""
+	}
+	return r.JurisdictionName
 }
 
 // round6 keeps six decimals (about 0.1 m): the answer stays small and a vertex stays exact enough.

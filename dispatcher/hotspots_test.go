@@ -34,6 +34,9 @@ func TestHotspots(t *testing.T) {
 	boss := f.actor(t, "boss")
 	fine := cellOf(t, guNan, 9)
 	checkMap(t, f, boss, dispatcher.HotspotQuery{Res: 9, Period: "today"}, map[string]int64{fine: 1})
+	if rep, _ := f.svc.Hotspots(f.ctx, boss, dispatcher.HotspotQuery{Res: 9, Period: "today"}); len(rep.Cells) != 1 || rep.Cells[0].Place != "古南街道" {
+		t.Errorf("today's cell: %+v; want it placed in 古南街道", rep.Cells)
+	}
 	whole := map[string]int64{}
 	for _, c := range all {
 		whole[cellOf(t, c.Location.Point, 9)]++

@@ -80,6 +80,8 @@ export interface HotspotCell {
   count: number
   center: [number, number]
   boundary: [number, number][]
+  /** the street or town the cell's centre lies in */
+  place?: string
 }
 
 export interface HotspotReport {
