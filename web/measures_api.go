@@ -12,7 +12,9 @@ import (
 // cases behind a figure. Who may read what is the service's to say (the centre and the leaders;
 // a unit's own line at most).
 func (s *Server) measureRoutes() []route {
-	h := func(p string, fn authedHandler) route { return route{p, s.authed(fn)} }
+	// Gzipped when the client takes it: a daily series per category over a year is thousands of
+	// points, and a page of cases a hundred rows.
+	h := func(p string, fn authedHandler) route { return route{p, compressed(s.authed(fn))} }
 	return []route{
 		h("GET /api/v1/measures", s.handleMeasures),
 		h("GET /api/v1/measures/series", s.handleSeries),
