@@ -12,7 +12,7 @@
 
 import { Hub } from './hub'
 import { test, expect, DESK, fileReport } from './helpers'
-import { report } from './bench'
+import { report, summary } from './bench'
 import type { Browser, Page } from '@playwright/test'
 
 const bigStore = process.env.CITYHUB_BENCH_STORE || ''
@@ -131,5 +131,38 @@ test('the cockpit on a seeded store (baseline: a fresh demo hub)', async ({ brow
     expect(loaded.firsts.length).toBe(rounds)
   } finally {
     await big.stop()
+  }
+})
+
+// Live: from a report's 201 (the Node side's clock) to the frame in which the cockpit shows the new
+// received count (the page's Date.now(): the same machine's clock), for reports filed one by one.
+test('the cockpit follows reports live (201 to the figure on screen)', async ({ browser }) => {
+  const hub = await Hub.start({ args: ['--open311-rate', '0'] })
+  try {
+    const key = await hub.apiKey('live-bench')
+    const pw = (await hub.cli('account', 'passwd', '--login', 'boss', '--generate')).split(/\s+/).pop()!
+    const page = await signInAs(browser, hub.url, 'boss', pw)
+    await expect(page.locator('[data-link-state]')).toHaveAttribute('data-state', 'live')
+    const received = page.locator('[data-kpi="received"]')
+    const latencies: number[] = []
+    for (let i = 0; i < 40; i++) {
+      const before = Number(await received.innerText())
+      const seen = page.evaluate((want) => new Promise<number>((resolve) => {
+        const el = document.querySelector('[data-kpi="received"]')!
+        const mo = new MutationObserver(() => {
+          if (el.textContent === want) { mo.disconnect(); requestAnimationFrame(() => resolve(Date.now())) }
+        })
+        mo.observe(el, { subtree: true, childList: true, characterData: true })
+      }), String(before + 1))
+      const form = new URLSearchParams({ api_key: key, service_code: '0501', lat: '28.95', long: '106.60', description: `驾驶舱实时 ${i}` })
+      const res = await fetch(`${hub.url}/open311/v2/requests.json`, { method: 'POST', body: form })
+      const answered = Date.now()
+      expect(res.status).toBe(201)
+      latencies.push((await seen) - answered)
+    }
+    report('cockpit live: Open311 201 to the received figure on screen', summary(latencies))
+    await page.context().close()
+  } finally {
+    await hub.stop()
   }
 })
