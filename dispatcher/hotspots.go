@@ -187,34 +187,10 @@ func (s *Service) normaliseHotspots(q *HotspotQuery, actor Actor) error {
 			return err
 		}
 	}
-	var err error
-	q.From, q.To, err = s.periodDays(q.Period, q.From, q.To)
-	return err
-}
-
-// periodDays is the first and last day of a named period up to today (in the calendar's zone):
-// today, week (ISO: Monday to today), month, year; or from..to as given, checked. No period and
-// no days is today.
-func (s *Service) periodDays(period, from, to string) (string, string, error) {
-	today := s.Now().In(s.Calendar().Location())
-	day := func(t time.Time) string { return t.Format("2006-01-02") }
-	switch period {
-	case "today":
-		return day(today), day(today), nil
-	case "week":
-		back := (int(today.Weekday()) + 6) % 7 // days since Monday
-		return day(today.AddDate(0, 0, -back)), day(today), nil
-	case "month":
-		return today.Format("2006-01") + "-01", day(today), nil
-	case "year":
-		return today.Format("2006") + "-01-01", day(today), nil
-	case "":
-		if from == "" && to == "" {
-			return day(today), day(today), nil
-		}
-		return from, to, validateRange(from, to)
+	if q.Period == "" && q.From == "" && q.To == "" {
+		q.Period = "today" // a map asked for no days shows today's
 	}
-	return "", "", FieldError("period", "period 须为 today、week、month 或 year (period must be today, week, month or year)")
+	return s.periodRange(q.Period, &q.From, &q.To)
 }
 
 // CellCasesQuery asks for the cases reported in a cell (res 7 or 9) over a period, newest first.
