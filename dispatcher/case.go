@@ -126,6 +126,13 @@ const (
 	ChannelInspector = "inspector"
 )
 
+// The states of a review (Case.Review).
+const (
+	ReviewPending  = "pending"
+	ReviewUpheld   = "upheld"
+	ReviewReopened = "reopened"
+)
+
 // Channels lists every channel, in the order consoles and measures show them.
 var Channels = []string{ChannelHotline, ChannelWeChat, ChannelWeb, ChannelOpen311, ChannelInspector}
 
@@ -175,13 +182,16 @@ type Case struct {
 	Extension    *ExtensionRequest `json:"extension,omitempty"`
 	LegalReview  *LegalReview      `json:"legal_review,omitempty"`
 	Satisfaction string            `json:"satisfaction,omitempty"`
-	Owners       []string          `json:"owners"` // every unit that has owned the case, in order of first ownership
-	CreatedAt    time.Time         `json:"created_at"`
-	UpdatedAt    time.Time         `json:"updated_at"`
-	ClosedAt     *time.Time        `json:"closed_at,omitempty"`
-	Version      int64             `json:"version"` // number of events; the seq of the last one
-	LastHash     string            `json:"last_hash"`
-	NextDue      *time.Time        `json:"next_due,omitempty"` // earliest pending warning or overdue mark
+	// Review is the shift leader's review that a 不满意 answer opens: "pending", then "upheld" (the
+	// case stays closed, with the reason) or "reopened" (handled again).
+	Review    string     `json:"review,omitempty"`
+	Owners    []string   `json:"owners"` // every unit that has owned the case, in order of first ownership
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+	ClosedAt  *time.Time `json:"closed_at,omitempty"`
+	Version   int64      `json:"version"` // number of events; the seq of the last one
+	LastHash  string     `json:"last_hash"`
+	NextDue   *time.Time `json:"next_due,omitempty"` // earliest pending warning or overdue mark
 
 	// SatisfactionCounted is where the measures counted Satisfaction, so that a later follow-up
 	// takes it out there and counts its own answer instead: one satisfaction per case.

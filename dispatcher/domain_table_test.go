@@ -9,7 +9,8 @@ import (
 )
 
 // domainTable is DOMAIN.md's lifecycle table transcribed by hand ("action | from | to | who"),
-// plus the rows the hub adds (arbitrate, legal_review, set_publication, the scheduler's marks). "*" is any state,
+// plus the rows the hub adds (arbitrate, legal_review, set_publication, the scheduler's marks, uphold after a 不满意
+// answer; system may note and follow up: a channel records what the citizen adds or answers). "*" is any state,
 // "open" every open state, "=" the same state. The test below holds the code's table to it, so a
 // change to either shows up.
 const domainTable = `
@@ -39,8 +40,9 @@ void | open | voided | shift_leader
 reopen | closed answered | registered | shift_leader
 supervise | * | = | leader shift_leader system
 urge | * | = | leader shift_leader dispatcher operator
-note | * | = | operator shift_leader dispatcher inspector legal_reviewer leader team_lead officer auxiliary
-follow_up | closed answered | = | operator shift_leader
+note | * | = | operator shift_leader dispatcher inspector legal_reviewer leader team_lead officer auxiliary system
+follow_up | closed answered | = | operator shift_leader system
+uphold | closed answered | = | shift_leader
 set_publication | * | = | shift_leader
 reveal_contact | * | = | operator shift_leader dispatcher inspector leader team_lead officer
 deadline_warning | open | = | system

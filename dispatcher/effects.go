@@ -25,7 +25,7 @@ func init() {
 		ActReassign: doReassign, ActExtendRequest: doExtendRequest, ActExtendApprove: doExtendApprove,
 		ActExtendDeny: doExtendDeny, ActSuspend: doSuspend, ActResume: doResume,
 		ActLegalReview: doLegalReview, ActResolve: doResolve, ActCheck: doCheck, ActPass: doPass,
-		ActRework: doRework, ActVoid: doVoid, ActReopen: doReopen, ActSupervise: doRemark,
+		ActRework: doRework, ActVoid: doVoid, ActReopen: doReopen, ActUphold: doUphold, ActSupervise: doRemark,
 		ActUrge: doRemark, ActNote: doNote, ActFollowUp: doFollowUp, ActRevealContact: doReveal,
 		ActDeadlineWarn: doRefuseExternal, ActDeadlineMissed: doRefuseExternal,
 	}
@@ -455,7 +455,17 @@ func doVoid(tx *change, req *ActionRequest) (map[string]any, error) {
 func doReopen(tx *change, req *ActionRequest) (map[string]any, error) {
 	tx.stopAll()
 	tx.c.ClosedAt, tx.c.Unit = nil, ""
+	if tx.c.Review == ReviewPending {
+		tx.c.Review = ReviewReopened
+		return map[string]any{"review": ReviewReopened}, nil
+	}
 	return nil, nil
+}
+
+// doUphold ends a review by keeping the case closed; the reason is what the reporter is told.
+func doUphold(tx *change, req *ActionRequest) (map[string]any, error) {
+	tx.c.Review = ReviewUpheld
+	return map[string]any{"review": ReviewUpheld}, nil
 }
 
 func doRemark(tx *change, req *ActionRequest) (map[string]any, error) {
@@ -490,6 +500,10 @@ func doFollowUp(tx *change, req *ActionRequest) (map[string]any, error) {
 	here := tx.here()
 	tx.countSatisfaction(here, code, +1)
 	c.Satisfaction, c.SatisfactionCounted = code, &here
+	if code == "dissatisfied" { // the shift leader reviews it: uphold with a reason, or reopen
+		c.Review = ReviewPending
+		data["review"] = ReviewPending
+	}
 	return data, nil
 }
 

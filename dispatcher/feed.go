@@ -33,3 +33,15 @@ func (s *Service) Events(ctx context.Context, actor Actor, f EventFilter) ([]*Ev
 	}
 	return s.store.ListEvents(ctx, f)
 }
+
+// EventsAfter lists the events after an id, in id order, for the hub's own channels that follow
+// the log (the WeChat channel's notices) and the command centre.
+func (s *Service) EventsAfter(ctx context.Context, actor Actor, afterID int64, limit int) ([]*Event, error) {
+	if actor.Role != System && !actor.InCentre() {
+		return nil, Errorf(EForbidden, "只有指挥中心可以查看全区事件 (only the command centre reads events district-wide)")
+	}
+	if limit <= 0 || limit > MaxEventPage {
+		limit = MaxEventPage
+	}
+	return s.store.EventsAfter(ctx, afterID, limit)
+}

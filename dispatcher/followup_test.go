@@ -121,3 +121,57 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestDissatisfiedAnswerOpensAReview: 不满意 puts the case in the shift leader's review queue;
+// upholding closes the review with the reason, reopening sends the case back to be handled; a
+// satisfied answer opens none. The satisfaction counts once whatever the review decides.
+func TestDissatisfiedAnswerOpensAReview(t *testing.T) {
+	f := newFixture(t, false)
+	happy := f.closedCase(t)
+	happy = f.act(t, "op1", happy, D.ActionRequest{Action: D.ActFollowUp, Satisfaction: "满意"})
+	if got := f.reviewQueue(t); len(got) != 0 {
+		t.Fatalf("a satisfied answer opened a review: %v", got)
+	}
+	unhappy := f.closedCase(t)
+	unhappy = f.act(t, "op1", unhappy, D.ActionRequest{Action: D.ActFollowUp, Satisfaction: "不满意"})
+	if unhappy.Review != D.ReviewPending {
+		t.Fatalf("review %q after 不满意", unhappy.Review)
+	}
+	if got := f.reviewQueue(t); len(got) != 1 || got[0] != unhappy.Number {
+		t.Fatalf("review queue %v, want [%s]", got, unhappy.Number)
+	}
+	assertRefused(t, f, happy, "lead1", D.ActionRequest{Action: D.ActUphold, Reason: "已妥善处理"})
+	upheld := f.act(t, "lead1", unhappy, D.ActionRequest{Action: D.ActUphold, Reason: "现场已恢复，处理符合规定"})
+	if upheld.Review != D.ReviewUpheld || upheld.State != D.Closed {
+		t.Fatalf("after uphold: review %q state %s", upheld.Review, upheld.State)
+	}
+	if got := f.reviewQueue(t); len(got) != 0 {
+		t.Fatalf("queue after uphold %v", got)
+	}
+	again := f.closedCase(t)
+	again = f.act(t, "op1", again, D.ActionRequest{Action: D.ActFollowUp, Satisfaction: "不满意"})
+	reopened := f.act(t, "lead1", again, D.ActionRequest{Action: D.ActReopen, Reason: "复核：需重新处置"})
+	if reopened.Review != D.ReviewReopened || reopened.State != D.Registered {
+		t.Fatalf("after reopen: review %q state %s", reopened.Review, reopened.State)
+	}
+}
+
+func (f *fixture) reviewQueue(t *testing.T) []string {
+	t.Helper()
+	page, err := f.svc.Cases(f.ctx, D.Actor{Login: "lead1", Role: D.ShiftLeader, Unit: D.CommandCentre},
+		D.CaseFilter{Review: D.ReviewPending})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, c := range page.Cases {
+		out = append(out, c.Number)
+	}
+	return out
+}
+
+// closedCase files a complaint, dispatched at once by the automatic policy, and closes it.
+func (f *fixture) closedCase(t *testing.T) *D.Case {
+	t.Helper()
+	return f.closeCase(t, f.submit(t, "complaint", "0501"), "gn-1")
+}

@@ -22,6 +22,7 @@ var guards = map[string]guard{
 	ActRework:         needAssignedInspector,
 	ActRevealContact:  needContact,
 	ActSetPublication: needChangeablePublication,
+	ActUphold:         needPendingReview,
 }
 
 // allowed checks an action's row (role, scope, state), then its guard. It changes nothing.
@@ -156,6 +157,14 @@ func needChangeablePublication(_ *Service, c *Case, _ Actor) error {
 	}
 	if c.ReporterPrivate {
 		return Errorf(EConflict, "报告人要求不公开 (the reporter asked that the report not be published)")
+	}
+	return nil
+}
+
+// needPendingReview: only a case whose reporter answered 不满意 waits for the shift leader's review.
+func needPendingReview(_ *Service, c *Case, _ Actor) error {
+	if c.Review != ReviewPending {
+		return Errorf(EConflict, "只有回访不满意、待复核的案件可以维持办结 (only a case under review after a 不满意 answer can be upheld)")
 	}
 	return nil
 }

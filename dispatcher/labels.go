@@ -18,7 +18,7 @@ var actionLabels = map[string]string{
 	ActResolve: "处置反馈", ActCheck: "核查", ActPass: "核查通过", ActRework: "返工",
 	ActVoid: "作废", ActReopen: "重办", ActSupervise: "督办", ActUrge: "催办", ActNote: "备注",
 	ActFollowUp: "回访", ActRevealContact: "查看联系方式", ActSetPublication: "设置公开状态", ActDeadlineWarn: "临期预警",
-	ActDeadlineMissed: "超期",
+	ActDeadlineMissed: "超期", ActUphold: "维持办结",
 }
 
 var roleLabels = map[Role]string{

@@ -31,6 +31,7 @@ const (
 	ActUrge           = "urge"
 	ActNote           = "note"
 	ActFollowUp       = "follow_up"
+	ActUphold         = "uphold" // the shift leader's review of a 不满意 answer keeps the case closed
 	ActRevealContact  = "reveal_contact"
 	ActSetPublication = "set_publication"
 	ActDeadlineWarn   = "deadline_warning" // the scheduler, at 80% of a limit
@@ -94,8 +95,11 @@ var Lifecycle = []Transition{
 	{Action: ActReopen, From: []State{Closed, Answered}, To: Registered, Roles: []Role{ShiftLeader}, Event: "case.reopened", Reason: true},
 	{Action: ActSupervise, Roles: []Role{Leader, ShiftLeader, System}, Scope: ScopeVisible, Event: "case.supervised"},
 	{Action: ActUrge, Roles: []Role{Leader, ShiftLeader, DispatcherRole, Operator}, Scope: ScopeVisible, Event: "case.urged"},
-	{Action: ActNote, Roles: append(append([]Role{}, centre...), TeamLead, Officer, Auxiliary), Scope: ScopeVisible, Event: "case.noted"},
-	{Action: ActFollowUp, From: []State{Closed, Answered}, Roles: []Role{Operator, ShiftLeader}, Scope: ScopeVisible, Event: "case.followed_up", Counted: true},
+	// System: a channel adapter records what the reporter adds (a photo sent after filing) as a note,
+	// and the reporter's own answer to the follow-up question (WeChat) as a follow-up.
+	{Action: ActNote, Roles: append(append([]Role{}, centre...), TeamLead, Officer, Auxiliary, System), Scope: ScopeVisible, Event: "case.noted"},
+	{Action: ActFollowUp, From: []State{Closed, Answered}, Roles: []Role{Operator, ShiftLeader, System}, Scope: ScopeVisible, Event: "case.followed_up", Counted: true},
+	{Action: ActUphold, From: []State{Closed, Answered}, Roles: []Role{ShiftLeader}, Event: "case.review_upheld", Reason: true},
 	{Action: ActSetPublication, Roles: []Role{ShiftLeader}, Event: "case.publication_changed", Reason: true},
 	{Action: ActRevealContact, Roles: []Role{Operator, ShiftLeader, DispatcherRole, Inspector, Leader, TeamLead, Officer}, Scope: ScopeVisible, Event: "case.contact_revealed", Reason: true},
 	{Action: ActDeadlineWarn, From: OpenStates, Roles: []Role{System}, Scope: ScopeVisible, Event: "case.deadline_warning"},

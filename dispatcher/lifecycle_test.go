@@ -187,6 +187,8 @@ func pathTo(state D.State, forAction string) []step {
 		path = []step{reg, disp, ret, disp, ret}
 	case state == D.InProgress && (forAction == D.ActExtendApprove || forAction == D.ActExtendDeny):
 		path = append(path, step{"gn-lead", D.ActionRequest{Action: D.ActExtendRequest, Reason: "需协调产权单位", Limit: &D.Limit{Value: 2, Unit: D.WorkHour}}})
+	case (state == D.Closed || state == D.Answered) && forAction == D.ActUphold:
+		path = append(path, step{"op1", D.ActionRequest{Action: D.ActFollowUp, Satisfaction: "不满意"}})
 	}
 	return path
 }

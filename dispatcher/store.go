@@ -144,6 +144,11 @@ type CaseFilter struct {
 	OpenOrUpdatedSince time.Time
 	// Phone keeps the cases whose reporter left exactly this phone number (a caller's history).
 	Phone string
+	// OpenID keeps the cases a WeChat reporter filed (Contact.OpenID): the citizen's own cases.
+	OpenID string
+	// Review keeps the cases whose review (Case.Review) is in this state: "pending" is the shift
+	// leader's queue of 不满意 answers.
+	Review string
 	// Cells keeps the cases reported in any of these res-9 H3 cells (Routing.Cell, hex): the cases
 	// behind a hot-spot cell.
 	Cells []string

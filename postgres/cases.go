@@ -192,6 +192,12 @@ func caseWhere(f dispatcher.CaseFilter) *where {
 	if f.Phone != "" { // the expression of the index cases_reporter_phone (migration 0007)
 		w.conds = append(w.conds, "(body::jsonb #>> '{reporter,phone}') = "+w.arg(f.Phone))
 	}
+	if f.OpenID != "" { // the expression of the partial index cases_reporter_openid (migration 0012)
+		w.conds = append(w.conds, "(body::jsonb #>> '{reporter,openid}') = "+w.arg(f.OpenID)+" AND (body::jsonb #>> '{reporter,openid}') IS NOT NULL")
+	}
+	if f.Review != "" { // the expression of the partial index cases_review (migration 0012)
+		w.conds = append(w.conds, "(body::jsonb #>> '{review}') = "+w.arg(f.Review)+" AND (body::jsonb #>> '{review}') IS NOT NULL")
+	}
 	if len(f.Cells) > 0 { // the expression of the index cases_cell (migration 0010)
 		w.conds = append(w.conds, "(body::jsonb #>> '{routing,cell}') = ANY ("+w.arg(f.Cells)+")")
 	}

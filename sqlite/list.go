@@ -167,6 +167,12 @@ func caseWhere(f dispatcher.CaseFilter) *where {
 	if f.Phone != "" { // the expression of the index cases_reporter_phone (migration 0006)
 		w.add("json_extract(body, '$.reporter.phone') = ?", f.Phone)
 	}
+	if f.OpenID != "" { // the expression of the partial index cases_reporter_openid (migration 0011)
+		w.add("json_extract(body, '$.reporter.openid') = ? AND json_extract(body, '$.reporter.openid') IS NOT NULL", f.OpenID)
+	}
+	if f.Review != "" { // the expression of the partial index cases_review (migration 0011)
+		w.add("json_extract(body, '$.review') = ? AND json_extract(body, '$.review') IS NOT NULL", f.Review)
+	}
 	if len(f.Cells) > 0 { // the expression of the index cases_cell (migration 0009)
 		w.add("json_extract(body, '$.routing.cell') IN ("+placeholders(len(f.Cells))+")",
 			anys(f.Cells, func(c string) any { return c })...)

@@ -10,7 +10,7 @@ import (
 
 // caseFilterParams are the parameters of GET /api/v1/cases.
 var caseFilterParams = []string{"state", "open", "unit", "owner", "category", "channel", "jurisdiction",
-	"overdue", "created_from", "created_to", "updated_after", "order", "limit", "offset", "phone"}
+	"overdue", "created_from", "created_to", "updated_after", "order", "limit", "offset", "phone", "review"}
 
 // caseFilter reads the list query. A parameter it does not know, one given twice, or a value
 // that names nothing (a state, channel, order, category, unit or jurisdiction that does not
@@ -37,6 +37,9 @@ func (s *Server) caseFilter(r *http.Request) (dispatcher.CaseFilter, error) {
 	f.Channel, f.Jurisdiction = q.Get("channel"), q.Get("jurisdiction")
 	if f.Phone = strings.TrimSpace(q.Get("phone")); q.Has("phone") && f.Phone == "" {
 		return f, dispatcher.FieldError("phone", "phone 不能为空 (phone is empty: give the caller's number)")
+	}
+	if f.Review, err = reviewParam(q.Get("review")); err != nil {
+		return f, err
 	}
 	if err := s.knownCodes(f); err != nil {
 		return f, err
@@ -113,4 +116,13 @@ func (s *Server) knownCodes(f dispatcher.CaseFilter) error {
 func (s *Server) knownUnit(code string) bool {
 	_, ok := s.svc.Unit(code)
 	return ok
+}
+
+// reviewParam reads review=pending|upheld|reopened: the shift leader's queue of 不满意 answers.
+func reviewParam(v string) (string, error) {
+	switch v {
+	case "", dispatcher.ReviewPending, dispatcher.ReviewUpheld, dispatcher.ReviewReopened:
+		return v, nil
+	}
+	return "", dispatcher.FieldError("review", "未知的复核状态 %q (review must be pending, upheld or reopened)", v)
 }

@@ -45,6 +45,8 @@ export interface FullCase extends Omit<CaseRow, 'point' | 'extension'> {
   extension?: ExtensionRequest | null
   legal_review?: { reviewer: string; at: string; approved: boolean; decision: Decision; opinion?: string }
   satisfaction?: string
+  /** the shift leader's review after a 不满意 answer: pending, upheld or reopened */
+  review?: string
   closed_at?: string
   last_hash?: string
   publication?: string

@@ -49,6 +49,7 @@ export const specs: Record<string, ActionSpec> = {
   rework: { fields: ['reason'], reasonRequired: true, danger: true, hint: '核查不合格，退回原单位返工' },
   void: { fields: ['reason'], reasonRequired: true, danger: true, hint: '作废案件，须说明理由' },
   reopen: { fields: ['reason'], reasonRequired: true, hint: '重新办理已办结的案件' },
+  uphold: { fields: ['reason'], reasonRequired: true, hint: '复核回访不满意的案件：维持办结，理由将告知诉求人' },
   supervise: { fields: ['text', 'reason'], textLabel: '督办要求', hint: '对案件督办' },
   urge: { fields: ['text', 'reason'], textLabel: '催办内容', hint: '催促承办单位尽快办理' },
   note: { fields: ['text'], textLabel: '备注', textRequired: true, hint: '记录情况或进展' },
@@ -204,7 +205,7 @@ function decisionOf(f: ActionForm): ActionBody['decision'] | string {
 const order = [
   'register', 'verify', 'dispatch', 'arbitrate', 'check', 'extend_approve', 'extend_deny', 'record_reply',
   'acknowledge', 'resolve', 'pass', 'rework', 'legal_review', 'answer', 'transfer', 'reassign', 'merge',
-  'suspend', 'resume', 'extend_request', 'return', 'reopen', 'follow_up', 'urge', 'supervise', 'note',
+  'suspend', 'resume', 'extend_request', 'return', 'uphold', 'reopen', 'follow_up', 'urge', 'supervise', 'note',
   'set_publication', 'reject', 'void',
 ]
 
@@ -219,4 +220,4 @@ export function buttonOrder(actions: string[]): string[] {
 }
 
 /** primary: the step the case is waiting for, the filled button. */
-export const primaryActions = new Set(['register', 'dispatch', 'arbitrate', 'check', 'extend_approve', 'record_reply', 'acknowledge', 'resolve', 'pass', 'legal_review'])
+export const primaryActions = new Set(['register', 'dispatch', 'arbitrate', 'check', 'extend_approve', 'record_reply', 'acknowledge', 'resolve', 'pass', 'legal_review', 'uphold'])

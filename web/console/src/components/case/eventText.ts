@@ -85,6 +85,13 @@ export function eventLines(ev: HubEvent): string[] {
     case 'follow_up':
       push(`满意度：${satisfactionNames[str(d.satisfaction)] || str(d.satisfaction)}`)
       push(str(d.text))
+      if (d.review === 'pending') push('转值班长复核')
+      break
+    case 'uphold':
+      push('复核结论：维持办结')
+      break
+    case 'reopen':
+      if (d.review === 'reopened') push('复核结论：重新办理')
       break
     case 'set_publication':
       push(d.publication === 'public' ? '设为公开' : '设为不公开')

@@ -64,7 +64,7 @@ describe('classify', () => {
     const q = classify(rows)
     const counts = Object.fromEntries(Object.entries(q).map(([k, v]) => [k, v.length]))
     expect(counts).toEqual({
-      verify: 2, dispatch: 2, returned: 1, arbitration: 1, requests: 4, warning: 1, overdue: 4, transferred: 1, check: 3, all: 22,
+      verify: 2, dispatch: 2, returned: 1, arbitration: 1, requests: 4, warning: 1, overdue: 4, transferred: 1, check: 3, review: 0, all: 22,
     })
   })
 

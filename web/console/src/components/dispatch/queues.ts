@@ -9,7 +9,7 @@ import { rowAddress, rowDeadline, rowJurisdiction, rowOverdue, rowWarning } from
 
 export type QueueKey =
   | 'verify' | 'dispatch' | 'returned' | 'arbitration' | 'requests'
-  | 'warning' | 'overdue' | 'transferred' | 'check' | 'all'
+  | 'warning' | 'overdue' | 'transferred' | 'check' | 'review' | 'all'
 
 export interface QueueDef {
   key: QueueKey
@@ -30,6 +30,8 @@ export const QUEUES: QueueDef[] = [
   { key: 'requests', label: '延期/挂起', hint: '待审批的延期申请、挂起申请和挂起中的案件' },
   { key: 'transferred', label: '移交待回复', hint: '已移交外部单位，等待对方答复' },
   { key: 'check', label: '待核查', hint: '已处置，等待派监督员核查或核查中' },
+  // Finished cases, so not in the live store's open rows: the desk asks the hub for them.
+  { key: 'review', label: '不满意待复核', hint: '回访不满意的已办结案件，等待值班长复核：维持办结或重办', tone: 'danger' },
   { key: 'all', label: '全部在办', hint: '所有在办案件' },
 ]
 
@@ -38,7 +40,7 @@ export const OPEN_STATES = new Set(['received', 'verifying', 'registered', 'disp
 export type Queues = Record<QueueKey, CaseRow[]>
 
 const emptyQueues = (): Queues => ({
-  verify: [], dispatch: [], returned: [], arbitration: [], requests: [], warning: [], overdue: [], transferred: [], check: [], all: [],
+  verify: [], dispatch: [], returned: [], arbitration: [], requests: [], warning: [], overdue: [], transferred: [], check: [], review: [], all: [],
 })
 
 /**

@@ -1,0 +1,191 @@
+package wechat
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"cityhub/dispatcher"
+)
+
+// Template is one of the bureau's template messages (模板消息), sent when the citizen has not
+// written for 48 hours. Data maps the template's fields to text with placeholders: {number},
+// {category}, {state}, {unit}, {time}, {text} (the notice itself), {reason}.
+type Template struct {
+	ID   string            `json:"id"`
+	URL  string            `json:"url,omitempty"`
+	Data map[string]string `json:"data,omitempty"`
+}
+
+// noticeKinds: the events a citizen hears of, by the notice they make.
+var noticeKinds = map[string]string{
+	"case.dispatched": "dispatched", "case.arbitrated": "dispatched", "case.transferred": "transferred",
+	"case.resolved": "resolved", "case.closed": "closed", "case.replied": "closed", "case.answered": "answered",
+	"case.rejected": "rejected", "case.merged": "merged", "case.review_upheld": "upheld", "case.reopened": "reopened",
+}
+
+const cursorKey = "wechat:notice:cursor"
+
+// followEvents queues a notice for every event of a WeChat case that its citizen should hear of.
+// Every instance follows the log; the outbox keeps one item per event, and the cursor moves by
+// compare-and-set, so each notice is queued once whichever instance sees it first.
+func (in *Intake) followEvents(ctx context.Context) error {
+	after, rev, err := in.cursor(ctx)
+	if err != nil {
+		return err
+	}
+	evs, err := in.svc.EventsAfter(ctx, Actor, after, 1000)
+	if err != nil || len(evs) == 0 {
+		return err
+	}
+	if items := in.notices(evs); len(items) > 0 {
+		if err := in.opt.Outbox.OutboxAdd(ctx, items); err != nil {
+			return err
+		}
+	}
+	last := strconv.FormatInt(evs[len(evs)-1].ID, 10)
+	if _, err := in.opt.KV.KVPut(ctx, cursorKey, []byte(last), rev, 0); dispatcher.ErrorCode(err) != dispatcher.EConflict {
+		return err
+	}
+	return nil // another instance moved it meanwhile: it queued the same items
+}
+
+// cursor is the last event looked at. The first instance to start begins at the end of the log:
+// cases filed before the channel existed have no WeChat citizen to tell.
+func (in *Intake) cursor(ctx context.Context) (int64, int64, error) {
+	e, err := in.opt.KV.KVGet(ctx, cursorKey)
+	if dispatcher.ErrorCode(err) == dispatcher.ENotFound {
+		last, err := in.svc.LastEventID(ctx)
+		if err != nil {
+			return 0, 0, err
+		}
+		rev, err := in.opt.KV.KVPut(ctx, cursorKey, []byte(strconv.FormatInt(last, 10)), 0, 0)
+		if dispatcher.ErrorCode(err) == dispatcher.EConflict {
+			return in.cursor(ctx)
+		}
+		return last, rev, err
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	n, err := strconv.ParseInt(string(e.Value), 10, 64)
+	return n, e.Rev, err
+}
+
+func (in *Intake) notices(evs []*dispatcher.Event) []dispatcher.OutboxItem {
+	var items []dispatcher.OutboxItem
+	for _, ev := range evs {
+		kind, ok := noticeKinds[ev.Type]
+		if !ok || ev.Summary.Channel != dispatcher.ChannelWeChat {
+			continue
+		}
+		j := job{Kind: kind, Number: ev.Summary.Number, EventID: ev.ID, Reason: ev.Reason}
+		b, _ := json.Marshal(j)
+		items = append(items, dispatcher.OutboxItem{Key: "wechat:event:" + strconv.FormatInt(ev.ID, 10),
+			Channel: outboxNotice, CaseID: ev.CaseID, Payload: b, NextAt: in.now(), CreatedAt: in.now()})
+	}
+	return items
+}
+
+// deliver sends one notice: as a customer-service message while the citizen is in the 48-hour
+// window, else as the bureau's template for that kind. After closure it asks the follow-up
+// question and remembers it for the answer.
+func (in *Intake) deliver(ctx context.Context, j job) error {
+	c, err := in.svc.CaseByNumber(ctx, Actor, j.Number)
+	if err != nil {
+		return err
+	}
+	openID := c.Reporter.OpenID
+	if openID == "" {
+		return nil
+	}
+	text := in.noticeText(j, c)
+	if err := in.send(ctx, openID, j, c, text); err != nil {
+		return err
+	}
+	if j.Kind == "closed" || j.Kind == "answered" {
+		return in.ask(ctx, openID, c)
+	}
+	return nil
+}
+
+func (in *Intake) send(ctx context.Context, openID string, j job, c *dispatcher.Case, text string) error {
+	if in.inServiceWindow(ctx, openID) {
+		err := in.opt.API.SendText(ctx, openID, text)
+		if !OutsideServiceWindow(err) {
+			return err
+		}
+	}
+	t, ok := in.opt.Templates[j.Kind]
+	if !ok || t.ID == "" {
+		return permanent{fmt.Errorf("市民已超过 48 小时未互动，且未配置“%s”模板消息 (outside the 48-hour window and no template for %s)", j.Kind, j.Kind)}
+	}
+	return in.opt.API.SendTemplate(ctx, openID, t.ID, t.URL, in.templateData(t, j, c, text))
+}
+
+// ask remembers the follow-up question so that the citizen's next 1, 2 or 3 answers it.
+func (in *Intake) ask(ctx context.Context, openID string, c *dispatcher.Case) error {
+	b, _ := json.Marshal(question{CaseID: c.ID, Number: c.Number})
+	for {
+		e, err := in.opt.KV.KVGet(ctx, askKey(openID))
+		if err != nil && dispatcher.ErrorCode(err) != dispatcher.ENotFound {
+			return err
+		}
+		_, err = in.opt.KV.KVPut(ctx, askKey(openID), b, e.Rev, AskTTL)
+		if dispatcher.ErrorCode(err) != dispatcher.EConflict {
+			return err
+		}
+	}
+}
+
+const textQuestion = "\n请对办理结果评价，回复数字：\n1 满意\n2 基本满意\n3 不满意"
+
+func (in *Intake) noticeText(j job, c *dispatcher.Case) string {
+	cat, _ := in.svc.Category(c.Category)
+	head := fmt.Sprintf("您举报的“%s”（案件 %s）", cat.Name, c.Number)
+	switch j.Kind {
+	case "dispatched":
+		return head + "已派至" + in.unitName(c.Unit) + "处理。"
+	case "transferred":
+		return head + "属于" + in.unitName(c.Unit) + "职责，已移交其办理。"
+	case "resolved":
+		return head + "已处理完毕，正在核查。"
+	case "closed", "answered":
+		return head + "已办结。" + textQuestion
+	case "rejected":
+		return head + "未予立案：" + j.Reason
+	case "merged":
+		return head + "与同一问题的案件 " + c.MergedInto + " 合并办理。"
+	case "upheld":
+		return head + "经值班长复核，维持办结：" + j.Reason
+	case "reopened":
+		return head + "已重新办理，办结后会再通知您。"
+	}
+	return head + "状态：" + citizenState(c)
+}
+
+func (in *Intake) unitName(code string) string {
+	if u, ok := in.svc.Unit(code); ok {
+		return u.Name
+	}
+	return "承办单位"
+}
+
+// templateData fills the template's fields; a template that names none gets the usual four.
+func (in *Intake) templateData(t Template, j job, c *dispatcher.Case, text string) map[string]string {
+	cat, _ := in.svc.Category(c.Category)
+	when := in.now().In(in.svc.Calendar().Location()).Format("2006-01-02 15:04")
+	r := strings.NewReplacer("{number}", c.Number, "{category}", cat.Name, "{state}", citizenState(c),
+		"{unit}", in.unitName(c.Unit), "{time}", when, "{text}", text, "{reason}", j.Reason)
+	spec := t.Data
+	if len(spec) == 0 {
+		spec = map[string]string{"first": "{text}", "keyword1": "{number}", "keyword2": "{state}", "keyword3": "{time}"}
+	}
+	out := make(map[string]string, len(spec))
+	for k, v := range spec {
+		out[k] = r.Replace(v)
+	}
+	return out
+}
