@@ -47,6 +47,6 @@ type APIError struct {
 	Message string
 }
 
-func (e *APIError) Error() string   { return e.Message }
-func (e *APIError) Retryable() bool { return false }
+func (e *APIError) Error() string         { return e.Message }
+func (e *APIError) Retryable() bool       { return false }
 func OutsideServiceWindow(err error) bool { return false }

@@ -395,4 +395,3 @@ func (in *Intake) inServiceWindow(ctx context.Context, openID string) bool {
 	_, err := in.opt.KV.KVGet(ctx, "wechat:seen:"+openID)
 	return err == nil
 }
-
