@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"time"
@@ -92,7 +93,7 @@ func (s *Store) OutboxClaim(ctx context.Context, channel string, now time.Time, 
 		if c := a.due.Compare(b.due); c != 0 {
 			return c
 		}
-		return int(a.it.ID - b.it.ID)
+		return cmp.Compare(a.it.ID, b.it.ID)
 	})
 	items := make([]dispatcher.OutboxItem, len(cs))
 	for i, c := range cs {
