@@ -126,9 +126,19 @@ func (s *Store) outboxUpdate(ctx context.Context, id int64, stmt string, args ..
 
 // OutboxItems implements dispatcher.Outbox.
 func (s *Store) OutboxItems(ctx context.Context, caseID int64) ([]dispatcher.OutboxItem, error) {
+	return s.listOutbox(ctx, "SELECT "+outboxColumns+" FROM outbox o WHERE case_id = $1 ORDER BY id", caseID)
+}
+
+// OutboxPending lists the items still to send (neither sent nor given up) of every channel,
+// oldest first: what `cityhub migrate` carries over to another store.
+func (s *Store) OutboxPending(ctx context.Context) ([]dispatcher.OutboxItem, error) {
+	return s.listOutbox(ctx, "SELECT "+outboxColumns+" FROM outbox o WHERE sent_at IS NULL AND NOT gave_up ORDER BY id")
+}
+
+func (s *Store) listOutbox(ctx context.Context, query string, args ...any) ([]dispatcher.OutboxItem, error) {
 	var items []dispatcher.OutboxItem
 	err := s.query(ctx, "the messages could not be read", func(ctx context.Context, q querier) error {
-		rows, err := q.Query(ctx, "SELECT "+outboxColumns+" FROM outbox o WHERE case_id = $1 ORDER BY id", caseID)
+		rows, err := q.Query(ctx, query, args...)
 		if err != nil {
 			return err
 		}

@@ -152,3 +152,15 @@ func queryOutbox(ctx context.Context, q querier, query string, args ...any) ([]d
 	}
 	return slices.Clip(items), rows.Err()
 }
+
+// OutboxPending lists the items still to send (neither sent nor given up) of every channel,
+// oldest first: what `cityhub migrate` carries over to another store.
+func (s *Store) OutboxPending(ctx context.Context) ([]dispatcher.OutboxItem, error) {
+	var items []dispatcher.OutboxItem
+	err := s.read(ctx, "the messages could not be read", func(tx *sql.Tx) error {
+		var err error
+		items, err = queryOutbox(ctx, tx, "SELECT "+outboxColumns+" FROM outbox WHERE sent_at IS NULL AND gave_up = 0 ORDER BY id")
+		return err
+	})
+	return items, err
+}
