@@ -95,8 +95,13 @@ func (a *API) FailSends(n, code int) {
 	a.failN, a.failCode = n, code
 }
 
-// TokenCount is the number of tokens handed out.
-func (a *API) TokenCount() int { return a.Count("/cgi-bin/token") }
+// TokenCount is the number of tokens handed out (refused token requests are in
+// Count("/cgi-bin/token") only).
+func (a *API) TokenCount() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.issued
+}
 
 // MediaCount is the number of media/get calls answered with a file.
 func (a *API) MediaCount() int { return a.Count("media") }
