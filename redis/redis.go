@@ -1,6 +1,6 @@
 // Package redis connects hub instances through Redis: the wake-up bus between them
-// (dispatcher.Bus) and the shared request limits (dispatcher.Limiter, dispatcher.Backoff,
-// dispatcher.Deduper).
+// (dispatcher.Bus), the shared request limits (dispatcher.Limiter, dispatcher.Backoff,
+// dispatcher.Deduper) and, when configured, the shared KV (dispatcher.KV, Client.KV).
 //
 // PostgreSQL stays the system of record. Redis only rings the doorbell ("events up to id n
 // exist") and keeps short-lived counters, so every method is built to degrade, never to stall a
@@ -28,6 +28,8 @@
 //	<prefix>:rl:<key>     a rate-limit counter (fixed window)
 //	<prefix>:bo:<key>     the failures of a back-off key (a hash: n, last)
 //	<prefix>:dd:<key>     a remembered answer of the deduper
+//	<prefix>:kv:<key>     an entry of the KV (a hash: v, r), see kv.go
+//	<prefix>:kv-rev       the last revision the KV handed out
 //
 // # The subscription
 //

@@ -47,6 +47,13 @@ func runMigrate(ctx context.Context, args []string, stdout io.Writer) error {
 	if files > 0 {
 		fmt.Fprintf(stdout, "copied %d attachments\n", files)
 	}
+	owed, err := copyOutbox(ctx, src, dst)
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	if owed > 0 {
+		fmt.Fprintf(stdout, "copied %d messages still to send\n", owed)
+	}
 	cases, events, err := dispatcher.AuditStore(ctx, dst)
 	if err != nil {
 		return fmt.Errorf("the copy does not verify: %w", err)
@@ -367,4 +374,24 @@ func copyAttachment(ctx context.Context, from dispatcher.MediaStore, list dispat
 		}
 	}
 	return nil
+}
+
+// copyOutbox copies the messages still owed to citizens (dispatcher.Outbox), so that the notices
+// queued before the move are sent after it. They start afresh: their attempts and last error are
+// not copied. The messages already sent or given up stay behind, and so does the KV: it holds
+// only what is short-lived (conversations in progress, claimed message ids, a cached access
+// token), which the channels rebuild.
+func copyOutbox(ctx context.Context, src, dst dispatcher.Store) (int, error) {
+	from, ok1 := src.(interface {
+		OutboxPending(ctx context.Context) ([]dispatcher.OutboxItem, error)
+	})
+	to, ok2 := dst.(dispatcher.Outbox)
+	if !ok1 || !ok2 {
+		return 0, nil
+	}
+	items, err := from.OutboxPending(ctx)
+	if err != nil || len(items) == 0 {
+		return 0, err
+	}
+	return len(items), to.OutboxAdd(ctx, items)
 }

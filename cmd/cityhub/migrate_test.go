@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"cityhub/dispatcher"
 	"cityhub/postgres/pgtest"
@@ -47,6 +48,7 @@ func TestMigrateSQLiteToPostgres(t *testing.T) {
 	src.do("DELETE", "/api/v1/admin/places/gn-csc", admin, nil, 200, nil)
 	sqlitePath := filepath.Join(src.m.Config.DataDir, "cityhub.db")
 	before := measures(t, src)
+	queueOutbox(t, src.m.store)
 	src.m.Close()
 
 	dsn := pgtest.NewDatabase(t)
@@ -86,6 +88,7 @@ func TestMigrateSQLiteToPostgres(t *testing.T) {
 	if resp, _ := dst.fetch("/api/v1/media/"+up.Media.SHA256+"/thumbnail", dst.login("gn-lead")); resp.StatusCode != 200 {
 		t.Errorf("the copy serves 古南 the thumbnail with %d", resp.StatusCode)
 	}
+	wantOutboxCopied(t, dst.m.store)
 	page, err := dst.m.store.ListCases(context.Background(), dispatcher.CaseFilter{Newest: true, Limit: 1})
 	if err != nil || page.Total != 14 || page.Cases[0].ID != 14 {
 		t.Errorf("after the copy: %d cases, newest id %v (%v)", page.Total, page.Cases, err)
@@ -111,4 +114,35 @@ func screenStatus(t *testing.T, h *hub, token string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// queueOutbox queues two messages for case 1 in the source store and sends one of them.
+func queueOutbox(t *testing.T, st dispatcher.Store) {
+	t.Helper()
+	ob := st.(dispatcher.Outbox)
+	ctx := context.Background()
+	at := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	items := []dispatcher.OutboxItem{
+		{Key: "wechat:event:sent", Channel: "wechat", CaseID: 1, Payload: []byte(`{"n":1}`), NextAt: at, CreatedAt: at},
+		{Key: "wechat:event:owed", Channel: "wechat", CaseID: 1, Payload: []byte(`{"n":2}`), NextAt: at, CreatedAt: at},
+	}
+	if err := ob.OutboxAdd(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ob.OutboxClaim(ctx, "wechat", at, time.Minute, 1)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("OutboxClaim: %v, %v", got, err)
+	}
+	if err := ob.OutboxSent(ctx, got[0].ID, at); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wantOutboxCopied checks that only the message still owed came over.
+func wantOutboxCopied(t *testing.T, st dispatcher.Store) {
+	t.Helper()
+	items, err := st.(dispatcher.Outbox).OutboxItems(context.Background(), 1)
+	if err != nil || len(items) != 1 || items[0].Key != "wechat:event:owed" || string(items[0].Payload) != `{"n":2}` {
+		t.Errorf("the outbox after the copy: %+v, %v; want the one message still owed", items, err)
+	}
 }
