@@ -9,6 +9,7 @@
 //	go run ./cmd/loadtest [-bin bin/cityhub] [-n 20000] [-c 32] [-db DSN] [-redis URL] [-instances N]
 //	go run ./cmd/loadtest -wrk /usr/bin/wrk [-duration 15s] [-c 32] [-db DSN] [-redis URL] [-consoles]
 //	go run ./cmd/loadtest -pgbench /usr/bin/pgbench -db DSN [-duration 15s] [-c 32]
+//	go run ./cmd/loadtest -wechat 200 [-wechat-media-delay 2s] [-db DSN] [-redis URL]
 //
 // Each run also prints the CPU time spent per report by the hub, PostgreSQL, Redis and the load
 // generator (Linux), which is steadier than throughput on a machine they share.
@@ -49,7 +50,17 @@ func main() {
 	duration := flag.Duration("duration", 15*time.Second, "how long wrk (or pgbench) sends reports")
 	consoles := flag.Bool("consoles", false, "keep a command-centre console open on each instance while the reports are sent")
 	pgbench := flag.String("pgbench", "", "run this pgbench binary against -db for -duration instead (the baseline)")
+	conversations := flag.Int("wechat", 0, "run this many WeChat conversations at once instead (after 20 one at a time)")
+	mediaDelay := flag.Duration("wechat-media-delay", 2*time.Second, "how long the fake WeChat API takes to serve a photo")
 	flag.Parse()
+	if *conversations > 0 {
+		cfg := setup{bin: *bin, dsn: *dsn, redis: *redisURL, instances: 1}
+		if err := runWeChat(cfg, *conversations, *mediaDelay); err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *pgbench != "" {
 		dir, err := os.MkdirTemp("", "cityhub-baseline-")
 		if err == nil {
@@ -77,6 +88,7 @@ type setup struct {
 	duration        time.Duration // of a wrk run
 	consoles        bool          // a console open on each instance during the run
 	prefix          string        // Redis namespace of this run, removed at the end
+	env             []string      // more environment for the hub (the WeChat account)
 }
 
 func run(cfg setup, total, workers, deliveries int) error {
@@ -176,7 +188,7 @@ func startHub(cfg setup, dir, addr string) (func(), int, error) {
 		args = append(args, "--redis", cfg.redis, "--redis-prefix", cfg.prefix)
 	}
 	cmd := exec.Command(cfg.bin, args...)
-	cmd.Env = append(os.Environ(), "CITYHUB_DEMO_PASSWORD=load-test", "CITYHUB_LOG_LEVEL=warn")
+	cmd.Env = append(append(os.Environ(), "CITYHUB_DEMO_PASSWORD=load-test", "CITYHUB_LOG_LEVEL=warn"), cfg.env...)
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, 0, err

@@ -24,29 +24,3 @@ type Responder interface {
 }
 
 type Reply struct{ Text string }
-
-const (
-	KeyReport = "REPORT"
-	KeyTrack  = "TRACK"
-	KeyHelp   = "HELP"
-)
-
-// TEMPORARY: the API helper's client, as TEAM.md fixes it.
-type Client struct{}
-
-func (c *Client) DownloadMedia(ctx context.Context, mediaID string) ([]byte, string, error) {
-	return nil, "", nil
-}
-func (c *Client) SendText(ctx context.Context, openID, text string) error { return nil }
-func (c *Client) SendTemplate(ctx context.Context, openID, templateID, url string, data map[string]string) error {
-	return nil
-}
-
-type APIError struct {
-	Code    int
-	Message string
-}
-
-func (e *APIError) Error() string         { return e.Message }
-func (e *APIError) Retryable() bool       { return false }
-func OutsideServiceWindow(err error) bool { return false }

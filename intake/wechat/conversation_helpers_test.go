@@ -1,9 +1,13 @@
 package wechat
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/png"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -199,4 +203,28 @@ func (o *memOutbox) OutboxItems(_ context.Context, caseID int64) ([]dispatcher.O
 		}
 	}
 	return out, nil
+}
+
+// jpegFixture is the project's JPEG with EXIF GPS (media/testdata).
+func jpegFixture(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../../media/testdata/gps.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// pngFixture is a small PNG of its own.
+func pngFixture(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewNRGBA(image.Rect(0, 0, 40, 30))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

@@ -163,7 +163,7 @@ func retryable(err error) bool {
 	if errors.As(err, &api) {
 		return api.Retryable()
 	}
-	return true
+	return dispatcher.ErrorCode(err) != dispatcher.EInvalid // the hub's own refusals do not change on retry
 }
 
 // download fetches a photo or video from WeChat, stores it as the hub stores any upload (type
