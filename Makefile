@@ -64,6 +64,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLoadJurisdictions -fuzztime 60s ./geo/
 	$(GO) test -run '^$$' -fuzz FuzzParseRequestForm -fuzztime 60s ./intake/open311/
 	$(GO) test -run '^$$' -fuzz FuzzCanonicalJSONIsEncodingJSON -fuzztime 60s ./dispatcher/
+	$(GO) test -run '^$$' -fuzz FuzzDecrypt -fuzztime 60s ./intake/wechat/
+	$(GO) test -run '^$$' -fuzz FuzzParseMessage -fuzztime 60s ./intake/wechat/
+	$(GO) test -run '^$$' -fuzz FuzzWebhookPOST -fuzztime 60s ./intake/wechat/
 
 clean:
 	rm -rf bin $(CONSOLE)/dist/app $(CONSOLE)/node_modules
