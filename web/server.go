@@ -19,6 +19,7 @@ type Config struct {
 	Service *dispatcher.Service
 	Hub     *stream.Hub
 	Open311 http.Handler // mounted at /open311/v2/, paths stripped of that prefix
+	WeChat  http.Handler // the Official Account's webhook at /intake/wechat (GET and POST); nil: none
 	Logger  *slog.Logger
 	// Health reports the state of the hub's dependencies for /healthz.
 	Health func(ctx context.Context) Health
@@ -65,6 +66,10 @@ func New(cfg Config) *Server {
 	s.metrics = newMetrics(s, cfg.CommitStats)
 	mux := http.NewServeMux()
 	s.routes(mux, cfg.Open311)
+	if cfg.WeChat != nil {
+		mux.Handle("GET /intake/wechat", cfg.WeChat)
+		mux.Handle("POST /intake/wechat", cfg.WeChat)
+	}
 	s.handler = s.securityHeaders(s.metrics.instrument(mux))
 	return s
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"cityhub/intake/wechat"
 	"cityhub/media"
 	"cityhub/web/proxy"
 )
@@ -44,6 +45,14 @@ type Config struct {
 	StreamCheckInterval time.Duration
 	// MediaLimits bound uploaded photos and videos, in bytes (0: 10 MB and 50 MB).
 	MediaLimits media.Limits
+	// WeChat is the Official Account (no Token: no WeChat channel); WeChatTemplates the JSON file
+	// of the bureau's template messages, read into templates at start.
+	WeChat          wechat.Config
+	WeChatTemplates string
+	templates       map[string]wechat.Template
+	// WeChatPoll and WeChatRetryBase pace the channel's workers (0: 2 s, and 5 s doubling); tests
+	// shorten them.
+	WeChatPoll, WeChatRetryBase time.Duration
 }
 
 // flagSet declares the common flags with their environment defaults.

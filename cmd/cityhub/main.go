@@ -53,6 +53,8 @@ const usage = `usage:
   cityhub serve [--addr HOST:PORT] [--data DIR] [--db DSN] [--redis URL] [--demo] [--manual-dispatch]
                 [--public-url URL] [--trusted-proxies LIST] [--max-image-mb N] [--max-video-mb N]
                 [--map-tiles URL [--map-tiles-datum wgs84|gcj02]]
+                [--wechat-token T --wechat-appid ID --wechat-secret S [--wechat-aeskey K] [--wechat-mode M]
+                 [--wechat-api URL] [--wechat-templates FILE]]
   cityhub import [--data DIR] [--db DSN] FOLDER
   cityhub apikey create [--data DIR] [--db DSN] --name NAME
   cityhub apikey list [--data DIR] [--db DSN]
@@ -68,7 +70,8 @@ const usage = `usage:
   cityhub audit verify [--data DIR] [--db DSN] [--since-checkpoint FILE] [--audit-pubkey VKEY] [--audit-key FILE]
   cityhub audit checkpoint [--data DIR] [--db DSN] [--audit-key FILE]
   cityhub audit keygen [--data DIR] [--audit-key FILE] [--origin NAME]
-  cityhub migrate --from DSN --to DSN`
+  cityhub migrate --from DSN --to DSN
+  cityhub wechat menu [--data DIR] [--db DSN] [--redis URL] [--wechat-appid ID --wechat-secret S]`
 
 // run dispatches a subcommand; stdout carries only what the command is asked to print.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -90,6 +93,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runSub(ctx, args, accountCommands, stdout)
 	case "audit":
 		return runSub(ctx, args, auditCommands, stdout)
+	case "wechat":
+		return runWeChat(ctx, args[1:], stdout)
 	case "migrate":
 		return runMigrate(ctx, args[1:], stdout)
 	case "help", "-h", "--help":

@@ -16,6 +16,7 @@ import (
 
 	"cityhub/dispatcher"
 	"cityhub/intake/open311"
+	"cityhub/intake/wechat"
 	"cityhub/media"
 	"cityhub/refdata"
 	"cityhub/web"
@@ -41,7 +42,8 @@ type Main struct {
 	wg     sync.WaitGroup
 	closed sync.Once
 
-	refVersion int64 // the reference data version the service runs on
+	refVersion int64          // the reference data version the service runs on
+	wechat     *wechat.Intake // the WeChat channel's workers, when configured
 }
 
 // watchReference reloads the reference data (units, categories, calendar, jurisdictions) when
@@ -96,6 +98,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.RedisPrefix, "redis-prefix", envOr("CITYHUB_REDIS_PREFIX", "cityhub"), "namespace of the hub's Redis keys")
 	fs.IntVar(&m.Config.Open311Rate, "open311-rate", 600, "Open311 reports accepted per api key per minute (0: no cap)")
 	publicURL := fs.String("public-url", os.Getenv("CITYHUB_PUBLIC_URL"), "root URL the public reaches the hub at (default: from each request)")
+	wechatFlags(fs, &m.Config)
 	fs.StringVar(&m.Config.MapTiles, "map-tiles", os.Getenv("CITYHUB_MAP_TILES"), "tile server URL template for the consoles' maps, e.g. https://{s}.tiles.example.cn/{z}/{x}/{y}.png (default: no tiles, the jurisdictions alone)")
 	fs.StringVar(&m.Config.MapTilesDatum, "map-tiles-datum", envOr("CITYHUB_MAP_TILES_DATUM", "wgs84"), "datum the tiles are drawn in: wgs84, or gcj02 for AMap, Tencent and most Chinese tile servers")
 	maxImage := fs.Int("max-image-mb", envInt("CITYHUB_MAX_IMAGE_MB", media.DefaultMaxImage>>20), "largest photo accepted, in MB")
@@ -120,6 +123,9 @@ func (m *Main) ParseFlags(args []string) error {
 	}
 	if m.Config.TrustedProxies, err = proxy.Parse(*trusted); err != nil {
 		return usageError{"serve: --trusted-proxies: " + err.Error()}
+	}
+	if err := checkWeChat(&m.Config); err != nil {
+		return usageError{"serve: " + err.Error()}
 	}
 	m.Config.DemoPassword = os.Getenv("CITYHUB_DEMO_PASSWORD")
 	return nil
@@ -172,6 +178,10 @@ func (m *Main) start() error {
 	if ls, ok := m.store.(dispatcher.LogStore); ok { // every instance appends; the store keeps them from doubling up
 		m.goRun(func() { dispatcher.RunLogAppender(bg, ls, m.svc.Bus(), m.Log) })
 	}
+	wechatHook, err := m.startWeChat(bg)
+	if err != nil {
+		return err
+	}
 	var commitStats func() (int64, int64)
 	if st, ok := m.store.(dispatcher.CommitStats); ok {
 		commitStats = st.CommitStats
@@ -179,7 +189,7 @@ func (m *Main) start() error {
 	server := web.New(web.Config{Service: m.svc, Hub: m.hub, Logger: m.Log, Health: m.health,
 		Backoff: m.shared.backoff, CommitStats: commitStats, Proxies: m.Config.TrustedProxies,
 		PublicURL: m.Config.PublicURL, MapTiles: m.Config.MapTiles, MapTilesDatum: m.Config.MapTilesDatum,
-		MediaLimits: m.Config.MediaLimits,
+		MediaLimits: m.Config.MediaLimits, WeChat: wechatHook,
 		Open311: open311.NewHandler(m.svc, open311.Options{PublicURL: m.Config.PublicURL,
 			Proxies: m.Config.TrustedProxies, Logger: m.Log, Limiter: m.shared.limits,
 			PostsPerMinute: m.Config.Open311Rate})})
@@ -248,6 +258,9 @@ func (m *Main) close() error {
 	}
 	if m.cancel != nil {
 		m.cancel()
+	}
+	if m.wechat != nil {
+		m.wechat.Close()
 	}
 	m.wg.Wait()
 	if m.shared != nil {

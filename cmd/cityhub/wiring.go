@@ -43,6 +43,7 @@ type sharedParts struct {
 	limits  dispatcher.Limiter
 	backoff dispatcher.Backoff
 	dedup   dispatcher.Deduper
+	kv      dispatcher.KV // nil: the store's
 	health  func(ctx context.Context) error // nil when nothing can fail
 	closeFn func() error
 }
@@ -57,7 +58,16 @@ func openShared(ctx context.Context, cfg Config, log *slog.Logger) (*sharedParts
 	if err != nil {
 		return nil, fmt.Errorf("redis: %w", err)
 	}
-	return &sharedParts{bus: c, limits: c, backoff: c, dedup: c, health: c.Ping, closeFn: c.Close}, nil
+	return &sharedParts{bus: c, limits: c, backoff: c, dedup: c, kv: c.KV(), health: c.Ping, closeFn: c.Close}, nil
+}
+
+// kvOr is the KV the instances share: Redis when configured, else the store.
+func (p *sharedParts) kvOr(store dispatcher.Store) dispatcher.KV {
+	if p != nil && p.kv != nil {
+		return p.kv
+	}
+	kv, _ := store.(dispatcher.KV)
+	return kv
 }
 
 // newService builds the router and the service on a store that holds reference data.

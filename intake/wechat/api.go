@@ -37,8 +37,6 @@ import (
 // the URL, are rewritten without it, so neither ever reaches a log.
 
 const (
-	// DefaultAPI is the base URL of the WeChat API.
-	DefaultAPI = "https://api.weixin.qq.com"
 	// MaxMediaSize bounds DownloadMedia (WeChat's own limit for images is 10 MB).
 	MaxMediaSize = 10 << 20
 
@@ -347,7 +345,7 @@ func (c *Client) doJSON(req *http.Request, path string, out any) error {
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxJSONReply))
 	if err != nil {
-		return redact(err, path)
+		return redactURL(err, path)
 	}
 	if err := json.Unmarshal(b, out); err != nil {
 		return fmt.Errorf("微信接口 %s 的应答无法解析 (the answer of WeChat API %s cannot be decoded): %w", path, path, err)
@@ -359,7 +357,7 @@ func (c *Client) doJSON(req *http.Request, path string, out any) error {
 func (c *Client) send(req *http.Request, path string) (*http.Response, error) {
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, redact(err, path)
+		return nil, redactURL(err, path)
 	}
 	if resp.StatusCode != http.StatusOK {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, maxJSONReply))
@@ -369,9 +367,9 @@ func (c *Client) send(req *http.Request, path string) (*http.Response, error) {
 	return resp, nil
 }
 
-// redact rewrites the *url.Error of the HTTP client with the path alone in place of the URL,
+// redactURL rewrites the *url.Error of the HTTP client with the path alone in place of the URL,
 // whose query holds the secret or the token.
-func redact(err error, path string) error {
+func redactURL(err error, path string) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		return &url.Error{Op: ue.Op, URL: path, Err: ue.Err}
@@ -444,7 +442,7 @@ func readMedia(resp *http.Response, path string) ([]byte, string, error) {
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxMediaSize+1))
 	if err != nil {
-		return nil, "", redact(err, path)
+		return nil, "", redactURL(err, path)
 	}
 	if len(data) > MaxMediaSize {
 		return nil, "", tooLarge(-1)

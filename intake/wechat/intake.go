@@ -38,6 +38,9 @@ type Options struct {
 	Now       func() time.Time
 	// Poll is how often the outbox and the event log are looked at when nothing woke the worker.
 	Poll time.Duration
+	// RetryBase is the first pause after a failed download or notice, doubled after each further
+	// failure up to 30 minutes (0: 5 s).
+	RetryBase time.Duration
 }
 
 // Intake is the WeChat channel: the conversation that answers each message (Responder), and the
@@ -66,6 +69,9 @@ func NewIntake(svc *dispatcher.Service, opt Options) *Intake {
 	}
 	if opt.Poll <= 0 {
 		opt.Poll = 2 * time.Second
+	}
+	if opt.RetryBase <= 0 {
+		opt.RetryBase = retryBase
 	}
 	return &Intake{svc: svc, opt: opt, log: opt.Log, now: opt.Now, wake: make(chan struct{}, 1)}
 }

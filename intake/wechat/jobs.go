@@ -138,17 +138,17 @@ func (in *Intake) attempt(ctx context.Context, it dispatcher.OutboxItem, do func
 	}
 	giveUp := !retryable(err) || it.Attempts+1 >= maxAttempts
 	in.log.Info("wechat: work failed", "key", it.Key, "attempt", it.Attempts+1, "give_up", giveUp, "err", err)
-	next := in.now().Add(retryWait(it.Attempts + 1))
+	next := in.now().Add(retryWait(in.opt.RetryBase, it.Attempts+1))
 	if err := in.opt.Outbox.OutboxFailed(ctx, it.ID, next, err.Error(), giveUp); err != nil {
 		in.log.Warn("wechat: recording a failed item", "err", err)
 	}
 }
 
-func retryWait(failures int) time.Duration {
+func retryWait(base time.Duration, failures int) time.Duration {
 	if failures > 20 {
 		return retryMax
 	}
-	return min(retryBase<<(failures-1), retryMax)
+	return min(base<<(failures-1), retryMax)
 }
 
 // permanent marks a failure that trying again cannot cure.
