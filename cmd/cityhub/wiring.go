@@ -43,7 +43,7 @@ type sharedParts struct {
 	limits  dispatcher.Limiter
 	backoff dispatcher.Backoff
 	dedup   dispatcher.Deduper
-	kv      dispatcher.KV // nil: the store's
+	kv      dispatcher.KV                   // nil: the store's
 	health  func(ctx context.Context) error // nil when nothing can fail
 	closeFn func() error
 }
