@@ -29,7 +29,7 @@ func (s *Store) CaseByExternalID(ctx context.Context, channel, externalID string
 	}
 	var c *dispatcher.Case
 	err := s.query(ctx, "the case could not be read", func(ctx context.Context, q querier) error {
-		cs, err := queryCases(ctx, q, "SELECT id, body, seal FROM cases WHERE channel = $1 AND external_id = $2",
+		cs, err := queryCases(ctx, q, "SELECT id, body, seal FROM cases WHERE channel = $1 AND external_id = $2 AND external_id <> ''", // the partial index's predicate
 			channel, externalID)
 		if err == nil && len(cs) == 0 {
 			return notFound("no case for %s message %s", channel, externalID)

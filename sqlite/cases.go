@@ -171,7 +171,9 @@ func (s *Store) CaseByExternalID(ctx context.Context, channel, externalID string
 	if externalID == "" {
 		return nil, notFound("no case for an empty %s message id", channel)
 	}
-	return s.oneCase(ctx, "WHERE channel = ? AND external_id = ?", []any{channel, externalID},
+	// external_id <> '' lets SQLite use the partial unique index cases_external, which it cannot
+	// prove from a bound parameter alone: without it every lookup scans the channel's cases.
+	return s.oneCase(ctx, "WHERE channel = ? AND external_id = ? AND external_id <> ''", []any{channel, externalID},
 		notFound("no case for %s message %s", channel, externalID))
 }
 

@@ -9,7 +9,7 @@
 //	go run ./cmd/loadtest [-bin bin/cityhub] [-n 20000] [-c 32] [-db DSN] [-redis URL] [-instances N]
 //	go run ./cmd/loadtest -wrk /usr/bin/wrk [-duration 15s] [-c 32] [-db DSN] [-redis URL] [-consoles]
 //	go run ./cmd/loadtest -pgbench /usr/bin/pgbench -db DSN [-duration 15s] [-c 32]
-//	go run ./cmd/loadtest -wechat 200 [-wechat-media-delay 2s] [-db DSN] [-redis URL]
+//	go run ./cmd/loadtest -wechat 200 [-wechat-think 1s] [-wechat-media-delay 2s] [-db DSN] [-redis URL]
 //
 // Each run also prints the CPU time spent per report by the hub, PostgreSQL, Redis and the load
 // generator (Linux), which is steadier than throughput on a machine they share.
@@ -52,10 +52,11 @@ func main() {
 	pgbench := flag.String("pgbench", "", "run this pgbench binary against -db for -duration instead (the baseline)")
 	conversations := flag.Int("wechat", 0, "run this many WeChat conversations at once instead (after 20 one at a time)")
 	mediaDelay := flag.Duration("wechat-media-delay", 2*time.Second, "how long the fake WeChat API takes to serve a photo")
+	think := flag.Duration("wechat-think", time.Second, "a citizen's pause between messages in the paced run")
 	flag.Parse()
 	if *conversations > 0 {
 		cfg := setup{bin: *bin, dsn: *dsn, redis: *redisURL, instances: 1}
-		if err := runWeChat(cfg, *conversations, *mediaDelay); err != nil {
+		if err := runWeChat(cfg, *conversations, *mediaDelay, *think); err != nil {
 			fmt.Fprintln(os.Stderr, "loadtest:", err)
 			os.Exit(1)
 		}

@@ -21,6 +21,7 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	mrand "math/rand/v2"
 	"io"
 	"net/http"
 	"net/url"
@@ -43,6 +44,9 @@ const (
 	loadAESKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 )
 
+// waitPhotos bounds the wait for the photos after the last reply.
+var waitPhotos = 40 * time.Second
+
 // wechatEnv configures the hub for the account, its API at the fake.
 func wechatEnv(api string) []string {
 	return []string{"CITYHUB_WECHAT_TOKEN=" + loadToken, "CITYHUB_WECHAT_APPID=" + loadAppID,
@@ -51,7 +55,7 @@ func wechatEnv(api string) []string {
 
 // runWeChat starts a hub with the channel on a slow fake API and runs the conversations: first
 // one at a time (the baseline), then all at once.
-func runWeChat(cfg setup, conversations int, mediaDelay time.Duration) error {
+func runWeChat(cfg setup, conversations int, mediaDelay, think time.Duration) error {
 	api := wechattest.NewAPI(loadAppID, loadSecret)
 	defer api.Close()
 	api.SetMediaDelay(mediaDelay)
@@ -76,11 +80,13 @@ func runWeChat(cfg setup, conversations int, mediaDelay time.Duration) error {
 	defer stop()
 	base := "http://" + addr
 	fmt.Printf("WeChat conversations (safe mode; photos from a fake API answering in %s)\n", mediaDelay)
-	baseline := talk(base, api, 20, 1, "base")
+	baseline := talk(base, api, 20, 1, 0, "base")
 	printTalk("baseline: 20 conversations, one at a time", baseline)
-	load := talk(base, api, conversations, conversations, "load")
-	printTalk(fmt.Sprintf("load: %d conversations at once", conversations), load)
-	return waitForPhotos(base, api, 20+conversations)
+	paced := talk(base, api, conversations, conversations, think, "paced")
+	printTalk(fmt.Sprintf("paced: %d conversations at once, each citizen taking about %s between messages", conversations, think), paced)
+	burst := talk(base, api, conversations, conversations, 0, "burst")
+	printTalk(fmt.Sprintf("burst: %d conversations at once, no pause between messages (the worst case)", conversations), burst)
+	return waitForPhotos(base, api, 20+2*conversations)
 }
 
 // talked is what a run of conversations measured.
@@ -91,7 +97,7 @@ type talked struct {
 	elapsed   time.Duration
 }
 
-func talk(base string, api *wechattest.API, n, parallel int, tag string) talked {
+func talk(base string, api *wechattest.API, n, parallel int, think time.Duration, tag string) talked {
 	var out talked
 	var mu sync.Mutex
 	var next atomic.Int64
@@ -101,7 +107,7 @@ func talk(base string, api *wechattest.API, n, parallel int, tag string) talked 
 	for w := 0; w < parallel; w++ {
 		wg.Go(func() {
 			for i := next.Add(1); i <= int64(n); i = next.Add(1) {
-				c := conversation{client: client, base: base, openID: fmt.Sprintf("o%s%023d", tag, i)}
+				c := conversation{client: client, base: base, openID: fmt.Sprintf("o%s%022d", tag, i), think: think}
 				mediaID := fmt.Sprintf("%s-photo-%d", tag, i)
 				api.AddMedia(mediaID, photoBytes(int(i)), "image/jpeg")
 				lat, filed, failed := c.report(mediaID, int(i))
@@ -139,7 +145,7 @@ type conversation struct {
 	client *http.Client
 	base   string
 	openID string
-	msgID  uint64
+	think  time.Duration // the citizen's pause before each message, ±50%
 }
 
 var loadMsgID atomic.Uint64
@@ -157,6 +163,9 @@ func (c *conversation) report(mediaID string, i int) ([]time.Duration, bool, int
 	var failed int64
 	reply := ""
 	for _, p := range pushes {
+		if c.think > 0 {
+			time.Sleep(c.think/2 + time.Duration(mrand.Int64N(int64(c.think))))
+		}
 		t0 := time.Now()
 		r, err := c.push(p)
 		if err != nil {
@@ -269,8 +278,9 @@ func waitForPhotos(base string, api *wechattest.API, want int) error {
 		return err
 	}
 	start := time.Now()
-	for time.Since(start) < 5*time.Minute {
-		n, err := casesWithMedia(base, token)
+	n := 0
+	for time.Since(start) < waitPhotos {
+		n, err = casesWithMedia(base, token)
 		if err == nil && n >= want {
 			fmt.Printf("  photos: all %d downloaded (%d API calls) and attached %s after the last reply\n",
 				want, api.MediaCount(), time.Since(start).Round(100*time.Millisecond))
@@ -278,7 +288,7 @@ func waitForPhotos(base string, api *wechattest.API, want int) error {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	return fmt.Errorf("photos not all attached after 5 minutes")
+	return fmt.Errorf("photos: %d of %d attached after %s (%d API calls)", n, want, waitPhotos, api.MediaCount())
 }
 
 func casesWithMedia(base, token string) (int, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -304,9 +305,33 @@ func (in *Intake) confirm(ctx context.Context, openID string) (Reply, error) {
 		if err != nil {
 			return in.refused(err)
 		}
+		if err := in.attachLate(ctx, res.Case, d.storedMedia()); err != nil {
+			return Reply{}, err
+		}
 		d.Filed = res.Case.Number
 		return Reply{Text: in.filedText(res.Case, d)}, nil
 	})
+}
+
+// attachLate adds to a case the draft's photos it lacks: a download recorded on the draft while
+// an earlier try of this 确认 was filing it (the try lost the draft's compare-and-set, the case
+// stands, and this try found it by its external id).
+func (in *Intake) attachLate(ctx context.Context, c *dispatcher.Case, stored []string) error {
+	var missing []string
+	for _, h := range stored {
+		if !slices.Contains(c.Media, h) {
+			missing = append(missing, h)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	res, err := in.svc.Act(ctx, Actor, c.ID, dispatcher.ActionRequest{Action: dispatcher.ActNote,
+		Text: "市民通过微信公众号补充的照片/视频", Media: missing})
+	if err == nil {
+		*c = *res.Case
+	}
+	return err
 }
 
 func (in *Intake) complaint(openID string, d *draft) dispatcher.Complaint {

@@ -62,9 +62,13 @@ func (w *Webhook) respondClaimed(ctx context.Context, m *Message, key string, re
 		}
 		return Reply{}, err
 	}
-	if _, err := w.kv.KVPut(bg, key, mustJSON(claim{State: stateDone, Reply: reply.Text}), rev, doneTTL); err != nil {
-		w.log.Warn("wechat: reply not recorded; a retry may be answered again", "key", redactKey(m), "err", err)
-	}
+	// The reply is recorded after it is sent, off the answer's path: a retry comes at least five
+	// seconds later, and a duplicate racing this one polls until the record is there.
+	go func() {
+		if _, err := w.kv.KVPut(bg, key, mustJSON(claim{State: stateDone, Reply: reply.Text}), rev, doneTTL); err != nil {
+			w.log.Warn("wechat: reply not recorded; a retry may be answered again", "key", redactKey(m), "err", err)
+		}
+	}()
 	return reply, nil
 }
 

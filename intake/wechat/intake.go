@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -51,6 +52,7 @@ type Intake struct {
 	log  *slog.Logger
 	now  func() time.Time
 	wake chan struct{}
+	cpu  chan struct{} // photos being decoded at once: one per core
 
 	mu   sync.Mutex
 	stop context.CancelFunc
@@ -73,7 +75,8 @@ func NewIntake(svc *dispatcher.Service, opt Options) *Intake {
 	if opt.RetryBase <= 0 {
 		opt.RetryBase = retryBase
 	}
-	return &Intake{svc: svc, opt: opt, log: opt.Log, now: opt.Now, wake: make(chan struct{}, 1)}
+	return &Intake{svc: svc, opt: opt, log: opt.Log, now: opt.Now, wake: make(chan struct{}, 1),
+		cpu: make(chan struct{}, runtime.GOMAXPROCS(0))}
 }
 
 // Respond answers one message of a citizen: the conversation. It never waits on WeChat's API.

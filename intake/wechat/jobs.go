@@ -24,7 +24,10 @@ const (
 	retryMax    = 30 * time.Minute
 	maxAttempts = 12
 	lease       = 2 * time.Minute
-	batch       = 16 // items worked on at once per channel: WeChat's API may be slow
+	// Items worked on at once: downloads wait on WeChat's API far more than on the CPU (decoding
+	// a photo is bounded apart, by the cores); notices are small.
+	mediaBatch  = 64
+	noticeBatch = 16
 )
 
 // job is the payload of an outbox item.
@@ -99,12 +102,12 @@ func (in *Intake) round(ctx context.Context) {
 	if err := in.followEvents(ctx); err != nil && ctx.Err() == nil {
 		in.log.Warn("wechat: following the event log", "err", err)
 	}
-	in.work(ctx, outboxMedia, in.download)
-	in.work(ctx, outboxNotice, in.deliver)
+	in.work(ctx, outboxMedia, mediaBatch, in.download)
+	in.work(ctx, outboxNotice, noticeBatch, in.deliver)
 }
 
 // work claims what is due on one outbox channel and does it, a batch at a time.
-func (in *Intake) work(ctx context.Context, channel string, do func(context.Context, job) error) {
+func (in *Intake) work(ctx context.Context, channel string, batch int, do func(context.Context, job) error) {
 	for ctx.Err() == nil {
 		items, err := in.opt.Outbox.OutboxClaim(ctx, channel, in.now(), lease, batch)
 		if err != nil {
@@ -130,16 +133,23 @@ func (in *Intake) attempt(ctx context.Context, it dispatcher.OutboxItem, do func
 	if err == nil {
 		err = do(ctx, j)
 	}
+	// The outcome is recorded even when the worker is stopping: a notice sent but not marked
+	// would be sent again after the restart.
+	stopping := ctx.Err() != nil
+	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	if err == nil {
-		if err := in.opt.Outbox.OutboxSent(ctx, it.ID, in.now()); err != nil {
+		if err := in.opt.Outbox.OutboxSent(rec, it.ID, in.now()); err != nil {
 			in.log.Warn("wechat: recording a sent item", "err", err)
 		}
 		return
 	}
 	giveUp := !retryable(err) || it.Attempts+1 >= maxAttempts
-	in.log.Info("wechat: work failed", "key", it.Key, "attempt", it.Attempts+1, "give_up", giveUp, "err", err)
+	if !stopping { // an attempt cut short by the shutdown is no news
+		in.log.Warn("wechat: work failed", "key", it.Key, "attempt", it.Attempts+1, "give_up", giveUp, "err", err)
+	}
 	next := in.now().Add(retryWait(in.opt.RetryBase, it.Attempts+1))
-	if err := in.opt.Outbox.OutboxFailed(ctx, it.ID, next, err.Error(), giveUp); err != nil {
+	if err := in.opt.Outbox.OutboxFailed(rec, it.ID, next, err.Error(), giveUp); err != nil {
 		in.log.Warn("wechat: recording a failed item", "err", err)
 	}
 }
@@ -187,7 +197,9 @@ func (in *Intake) store(ctx context.Context, data []byte) (string, error) {
 	if err != nil {
 		return "", permanent{err}
 	}
+	in.cpu <- struct{}{} // decoding a photo takes a core and some memory for a moment
 	up, err := media.Process(data, typ)
+	<-in.cpu
 	if err != nil {
 		return "", permanent{err}
 	}

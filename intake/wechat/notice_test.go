@@ -2,6 +2,7 @@ package wechat
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -210,5 +211,56 @@ func TestPhotosAreDownloadedAfterTheAnswer(t *testing.T) {
 	got, _ := f.svc.Case(context.Background(), Actor, c.ID)
 	if len(got.Media) != 2 {
 		t.Fatalf("case media %v after the late photo", got.Media)
+	}
+}
+
+// raceKV runs before once, just before the next write of the key: another instance's write
+// landing between a read and a compare-and-set.
+type raceKV struct {
+	dispatcher.KV
+	key    string
+	before func()
+}
+
+func (r *raceKV) KVPut(ctx context.Context, key string, value []byte, rev int64, ttl time.Duration) (int64, error) {
+	if b := r.before; key == r.key && b != nil {
+		r.before = nil
+		b()
+	}
+	return r.KV.KVPut(ctx, key, value, rev, ttl)
+}
+
+// TestPhotoRecordedWhileFilingReachesTheCase: the photo's download is recorded on the draft
+// between 确认's filing and its write of the draft; 确认 tries again, finds the case it filed,
+// and the photo goes onto it.
+func TestPhotoRecordedWhileFilingReachesTheCase(t *testing.T) {
+	f := newConvFixture(t)
+	api := f.withAPI()
+	api.AddMedia("m1", jpegFixture(t), "image/jpeg")
+	f.say(citizen, "人行道上有流动摊贩")
+	f.send(f.in, Message{FromUserName: citizen, MsgType: "image", MediaID: "m1"})
+	f.locate(citizen, guNan, "")
+	d, _, err := f.in.loadDraft(f.ctx, citizen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, err := f.in.store(f.ctx, jpegFixture(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rk := &raceKV{KV: f.kv, key: draftKey(citizen)}
+	rk.before = func() {
+		if err := f.in.markPhoto(f.ctx, job{OpenID: citizen, DraftID: d.ID, MediaID: "m1"}, hash); err != nil {
+			t.Error(err)
+		}
+	}
+	f.in.opt.KV = rk
+	f.say(citizen, "确认")
+	if rk.before != nil {
+		t.Fatal("the race was not staged")
+	}
+	cases := f.casesOf(citizen)
+	if len(cases) != 1 || !slices.Contains(cases[0].Media, hash) {
+		t.Fatalf("cases %d, media %v: the photo recorded meanwhile is lost", len(cases), cases[0].Media)
 	}
 }
