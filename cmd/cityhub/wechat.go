@@ -142,8 +142,8 @@ func runWeChat(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	w := cfg.WeChat.WithDefaults()
-	if err := w.ValidateForAPI(); err != nil {
-		return err
+	if err := w.ValidateClient(); err != nil {
+		return usageError{"wechat menu: " + err.Error()}
 	}
 	store, err := openStore(ctx, cfg)
 	if err != nil {

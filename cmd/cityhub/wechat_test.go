@@ -432,3 +432,71 @@ func TestWeChatCitizenIsToldAndRates(t *testing.T) {
 	h.do("POST", "/api/v1/cases/"+c.Number+"/actions", lead, map[string]string{"action": "uphold", "reason": "经核实摊贩已劝离，现场恢复"}, 200, nil)
 	waitUntil(t, 10*time.Second, "the review's outcome", told("维持办结"))
 }
+
+// TestWeChatModesThroughTheHub: the bureau may run the account in any of WeChat's three modes;
+// in each, a report is filed and the replies open with the independent implementation.
+func TestWeChatModesThroughTheHub(t *testing.T) {
+	for _, mode := range []string{"compatible", "plaintext"} {
+		t.Run(mode, func(t *testing.T) {
+			api := wechattest.NewAPI(wxAppID, wxSecret)
+			t.Cleanup(api.Close)
+			h := startHubWith(t, withWeChat(api, mode))
+			wx := newWeChat(t, mode)
+			who := openID(t, mode[:4])
+			welcome := wx.push(h, msg{from: who, typ: "event", fields: "<Event><![CDATA[subscribe]]></Event>"})
+			if !strings.Contains(welcome, "举报") {
+				t.Fatalf("welcome %q", welcome)
+			}
+			wx.push(h, wx.text(who, "人行道上有流动摊贩"))
+			wx.push(h, wx.location(who, guNanPoint, "沿河路"))
+			if got := wx.push(h, wx.text(who, "确认")); !strings.Contains(got, "案件编号") {
+				t.Fatalf("确认 answered %q", got)
+			}
+			if n := len(h.citizenCases(who)); n != 1 {
+				t.Fatalf("%d cases", n)
+			}
+		})
+	}
+}
+
+// TestWeChatSettingsCheckedAtStart: a half-configured account is refused with a message naming
+// the setting, before anything listens.
+func TestWeChatSettingsCheckedAtStart(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--wechat-token", wxToken}, "CITYHUB_WECHAT_APPID"},
+		{[]string{"--wechat-token", wxToken, "--wechat-appid", wxAppID, "--wechat-aeskey", "short"}, "CITYHUB_WECHAT_AESKEY"},
+		{[]string{"--wechat-token", wxToken, "--wechat-appid", wxAppID, "--wechat-aeskey", wxAESKey}, "CITYHUB_WECHAT_SECRET"},
+		{[]string{"--wechat-token", "x", "--wechat-appid", wxAppID, "--wechat-secret", wxSecret}, "CITYHUB_WECHAT_TOKEN"},
+	} {
+		m := &Main{}
+		err := m.ParseFlags(append([]string{"--addr", "127.0.0.1:0", "--data", t.TempDir()}, c.args...))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want an error naming %s", c.args, err, c.want)
+		}
+	}
+}
+
+// TestWeChatMenuCommand: `cityhub wechat menu` publishes the three buttons through the API.
+func TestWeChatMenuCommand(t *testing.T) {
+	api := wechattest.NewAPI(wxAppID, wxSecret)
+	t.Cleanup(api.Close)
+	h := startHub(t)
+	args := []string{"wechat", "menu", "--data", h.m.Config.DataDir, "--wechat-appid", wxAppID,
+		"--wechat-secret", wxSecret, "--wechat-api", api.URL}
+	if h.m.Config.DB != "" {
+		args = append(args, "--db", h.m.Config.DB)
+	}
+	var out strings.Builder
+	if err := run(context.Background(), args, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	menu := string(api.Menu())
+	for _, want := range []string{"我要举报", "REPORT", "我的诉求", "TRACK", "帮助", "HELP"} {
+		if !strings.Contains(menu, want) {
+			t.Fatalf("menu %s lacks %s", menu, want)
+		}
+	}
+}

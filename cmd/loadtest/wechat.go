@@ -45,7 +45,7 @@ const (
 )
 
 // waitPhotos bounds the wait for the photos after the last reply.
-var waitPhotos = 40 * time.Second
+var waitPhotos = 5 * time.Minute
 
 // wechatEnv configures the hub for the account, its API at the fake.
 func wechatEnv(api string) []string {

@@ -61,8 +61,8 @@ func (c Config) Validate() error {
 	if !tokenPattern.MatchString(c.Token) {
 		return fmt.Errorf("CITYHUB_WECHAT_TOKEN 须为 3 至 32 位字母或数字 (CITYHUB_WECHAT_TOKEN must be 3 to 32 letters or digits)")
 	}
-	if !appIDPattern.MatchString(c.AppID) {
-		return fmt.Errorf("CITYHUB_WECHAT_APPID 须为 wx 加 16 位十六进制数 (CITYHUB_WECHAT_APPID must be wx followed by 16 hex digits)")
+	if err := c.checkAppID(); err != nil {
+		return err
 	}
 	switch c.Mode {
 	case ModePlaintext:
@@ -78,8 +78,8 @@ func (c Config) Validate() error {
 			return err
 		}
 	}
-	if u, err := url.Parse(c.API); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("CITYHUB_WECHAT_API 须为 http 或 https 绝对地址 (CITYHUB_WECHAT_API must be an absolute http or https URL)")
+	if err := c.checkAPI(); err != nil {
+		return err
 	}
 	if c.Window < 0 {
 		return fmt.Errorf("时间戳窗口不能为负 (the timestamp window cannot be negative)")
@@ -95,6 +95,36 @@ func (c Config) ValidateForAPI() error {
 	}
 	if c.Secret == "" {
 		return fmt.Errorf("调用微信接口需要 CITYHUB_WECHAT_SECRET (CITYHUB_WECHAT_SECRET is required to call the WeChat API)")
+	}
+	return nil
+}
+
+// ValidateClient checks only what a client of the WeChat API needs (AppID, AppSecret, API base
+// URL): `cityhub wechat menu` calls the API and receives no messages.
+func (c Config) ValidateClient() error {
+	c = c.WithDefaults()
+	if err := c.checkAppID(); err != nil {
+		return err
+	}
+	if err := c.checkAPI(); err != nil {
+		return err
+	}
+	if c.Secret == "" {
+		return fmt.Errorf("调用微信接口需要 CITYHUB_WECHAT_SECRET (CITYHUB_WECHAT_SECRET is required to call the WeChat API)")
+	}
+	return nil
+}
+
+func (c Config) checkAppID() error {
+	if !appIDPattern.MatchString(c.AppID) {
+		return fmt.Errorf("CITYHUB_WECHAT_APPID 须为 wx 加 16 位十六进制数 (CITYHUB_WECHAT_APPID must be wx followed by 16 hex digits)")
+	}
+	return nil
+}
+
+func (c Config) checkAPI() error {
+	if u, err := url.Parse(c.API); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("CITYHUB_WECHAT_API 须为 http 或 https 绝对地址 (CITYHUB_WECHAT_API must be an absolute http or https URL)")
 	}
 	return nil
 }

@@ -52,7 +52,7 @@ type Intake struct {
 	log  *slog.Logger
 	now  func() time.Time
 	wake chan struct{}
-	cpu  chan struct{} // photos being decoded at once: one per core
+	cpu  chan struct{} // photos being decoded at once: a core is always left for the answers
 
 	mu   sync.Mutex
 	stop context.CancelFunc
@@ -76,7 +76,7 @@ func NewIntake(svc *dispatcher.Service, opt Options) *Intake {
 		opt.RetryBase = retryBase
 	}
 	return &Intake{svc: svc, opt: opt, log: opt.Log, now: opt.Now, wake: make(chan struct{}, 1),
-		cpu: make(chan struct{}, runtime.GOMAXPROCS(0))}
+		cpu: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))}
 }
 
 // Respond answers one message of a citizen: the conversation. It never waits on WeChat's API.
