@@ -46,6 +46,7 @@ test: build
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./geo/ ./sqlite/ ./postgres/ ./redis/ ./dispatcher/ ./intake/open311/ ./web/stream/
 	$(GO) run ./cmd/loadtest
+	$(GO) run ./cmd/loadtest -wechat 200
 	./scripts/bench-postgres.sh
 	$(MAKE) bench-consoles
 

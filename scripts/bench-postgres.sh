@@ -16,6 +16,7 @@ hubdb2=cityhub_bench2_$suffix
 hubdb3=cityhub_bench3_$suffix
 hubdb4=cityhub_bench4_$suffix
 hubdb5=cityhub_bench5_$suffix
+hubdb6=cityhub_bench6_$suffix
 basedb=cityhub_pgbench_$suffix
 psql_admin() { psql "$PGURL/postgres" -v ON_ERROR_STOP=1 -qAt -c "$1"; }
 cleanup() {
@@ -24,6 +25,7 @@ cleanup() {
 	psql_admin "DROP DATABASE IF EXISTS $hubdb3 WITH (FORCE)" || true
 	psql_admin "DROP DATABASE IF EXISTS $hubdb4 WITH (FORCE)" || true
 	psql_admin "DROP DATABASE IF EXISTS $hubdb5 WITH (FORCE)" || true
+	psql_admin "DROP DATABASE IF EXISTS $hubdb6 WITH (FORCE)" || true
 	psql_admin "DROP DATABASE IF EXISTS $basedb WITH (FORCE)" || true
 }
 trap cleanup EXIT
@@ -32,6 +34,7 @@ psql_admin "CREATE DATABASE $hubdb2"
 psql_admin "CREATE DATABASE $hubdb3"
 psql_admin "CREATE DATABASE $hubdb4"
 psql_admin "CREATE DATABASE $hubdb5"
+psql_admin "CREATE DATABASE $hubdb6"
 psql_admin "CREATE DATABASE $basedb"
 log=$(mktemp)
 tools=$(mktemp -d)
@@ -77,6 +80,8 @@ fi
 
 run "2 instances, Redis, $CLIENTS clients (Go)" \
 	-db "$PGURL/$hubdb2?sslmode=disable" -redis "$REDIS" -instances 2 -n "$N" -c "$CLIENTS"
+run "WeChat: 200 conversations, 1 instance, Redis (the conversations' KV)" \
+	-wechat 200 -db "$PGURL/$hubdb6?sslmode=disable" -redis "$REDIS"
 psql_admin "DROP DATABASE IF EXISTS $basedb WITH (FORCE)"
 psql_admin "CREATE DATABASE $basedb"
 baseline
