@@ -210,6 +210,20 @@ func (in *Intake) hint(ctx context.Context, m *Message) error {
 	return err
 }
 
+// useHint takes the phone's own position as the place of the problem, when the citizen says the
+// problem is where they stand.
+func (in *Intake) useHint(ctx context.Context, openID string) (Reply, error) {
+	return in.editDraft(ctx, openID, func(d *draft) (Reply, error) {
+		if d.Filed != "" || d.Hint == nil {
+			return Reply{Text: textNoHint}, nil
+		}
+		loc := *d.Hint
+		loc.Address = "微信上报的当前位置"
+		d.Location = &loc
+		return in.nextStep(d), nil
+	})
+}
+
 // nextStep says what the report still lacks, or shows the summary to confirm.
 func (in *Intake) nextStep(d *draft) Reply {
 	switch {
@@ -220,6 +234,8 @@ func (in *Intake) nextStep(d *draft) Reply {
 	case d.Category == "":
 		d.Choices = codes(reportable(in.svc.Reference()))
 		return Reply{Text: in.received(d) + in.choiceList(d.Choices, textAskCategory)}
+	case d.Location == nil && d.Hint != nil:
+		return Reply{Text: in.received(d) + textAskLocation + fmt.Sprintf(textOfferHint, in.jurisdiction(d.Hint.Point))}
 	case d.Location == nil:
 		return Reply{Text: in.received(d) + textAskLocation}
 	}

@@ -176,3 +176,19 @@ func TestEventsAndVoice(t *testing.T) {
 		t.Fatalf("a LOCATION event is answered: %q", got)
 	}
 }
+
+// TestPhonesPositionIsOfferedAndUsed: the LOCATION event the phone sends on its own is a hint:
+// offered when the report lacks a place, used when the citizen answers 当前位置.
+func TestPhonesPositionIsOfferedAndUsed(t *testing.T) {
+	f := newConvFixture(t)
+	mustContain(t, "no hint", f.say(citizen, "当前位置"), "还没有收到")
+	g := gcj(guNan)
+	f.send(f.in, Message{FromUserName: citizen, MsgType: "event", Event: "LOCATION", Latitude: g.Lat, Longitude: g.Lng, Precision: 30})
+	mustContain(t, "offer", f.say(citizen, "人行道上有流动摊贩"), "当前位置", "古南街道")
+	mustContain(t, "use", f.say(citizen, "当前位置"), "请核对", "古南街道")
+	f.say(citizen, "确认")
+	c := f.casesOf(citizen)[0]
+	if c.Location.Datum != geo.GCJ02 || dist(c.Location.Point, guNan) > 1 || c.Owner != "QJ-GN-DD" {
+		t.Fatalf("case at %+v, owner %s", c.Location, c.Owner)
+	}
+}

@@ -141,6 +141,8 @@ func (in *Intake) onText(ctx context.Context, openID, text string) (Reply, error
 		return Reply{Text: textCancelled}, in.forget(ctx, openID)
 	case text == "帮助" || text == "?" || text == "？":
 		return Reply{Text: textHelp}, nil
+	case text == "当前位置":
+		return in.useHint(ctx, openID)
 	case strings.HasPrefix(text, "查询"):
 		return in.track(ctx, openID, strings.TrimSpace(strings.TrimPrefix(text, "查询")))
 	}

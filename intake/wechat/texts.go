@@ -13,6 +13,8 @@ const (
 	textAskWhichOfThese = "您说的是以下哪一类？"
 	textAskLocation     = "请发送问题所在的位置：点输入框旁的“+”，选“位置”。"
 	textBadLocation     = "未能识别这个位置，请重新发送。"
+	textOfferHint       = "\n如果问题就在您所在的地方（%s附近），也可以回复“当前位置”。"
+	textNoHint          = "还没有收到您手机的位置，请点“+”发送位置。"
 	textOutsideDistrict = "这个位置不在本区范围内，请联系所在地的城管部门，或重新发送位置。"
 	textFiled           = "已提交，案件编号 %s。\n处理进展会在这里通知您；回复“查询 %[1]s”随时查看。"
 	textAlreadyFiled    = "这件举报已提交，案件编号 %s。如要举报新的问题，请直接发送文字说明。"
