@@ -32,7 +32,7 @@ run: build
 # (the storetest suite itself runs on both stores in the first pass, and so do the tests that
 # need PostgreSQL or SQLite whatever the run's store, which the second pass leaves out).
 STORE_PKGS := ./dispatcher/ ./intake/... ./cmd/cityhub/
-STORE_FIXED := TestWalkthrough|TestTwoInstances|TestAuditVerify|TestAuditCheckpoint|TestLimitsAndRepeat|TestReferenceChange|TestDeadlineMarksOnce|TestRedisDown|TestPostgresRestart|TestAcceptedReportSurvivesKill9|TestMigrate
+STORE_FIXED := TestWalkthrough|TestTwoInstances|TestAuditVerify|TestAuditCheckpoint|TestLimitsAndRepeat|TestReferenceChange|TestDeadlineMarksOnce|TestRedisDown|TestPostgresRestart|TestAcceptedReportSurvivesKill9|TestMigrate|TestWeChatRetriesToTwoInstances|TestWeChatConversationAlternates
 
 # The front end's unit tests (Vitest) and its browser tests (Playwright driving Debian's Chromium
 # against a hub started from bin/cityhub) run after the Go tests.

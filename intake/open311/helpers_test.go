@@ -10,14 +10,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"cityhub/dispatcher"
 	"cityhub/internal/testclock"
+	"cityhub/internal/testref"
 	"cityhub/internal/teststore"
-	"cityhub/refdata"
 )
 
 // testRoot is the public URL the fixture is configured with; testBase is its Open311 mount.
@@ -34,26 +33,8 @@ var (
 
 const guNanBrigade = "綦江区城市管理局派驻古南街道执法大队"
 
-// The reference data and the router (whose index takes a moment to build) are shared.
-var shared struct {
-	once   sync.Once
-	ref    *dispatcher.Reference
-	router *dispatcher.RoutingPolicy
-	err    error
-}
-
 func qijiang(t testing.TB) (*dispatcher.Reference, *dispatcher.RoutingPolicy) {
-	t.Helper()
-	shared.once.Do(func() {
-		shared.ref, shared.err = refdata.Qijiang()
-		if shared.err == nil {
-			shared.router, shared.err = dispatcher.NewRoutingPolicy(shared.ref)
-		}
-	})
-	if shared.err != nil {
-		t.Fatalf("qijiang: %v", shared.err)
-	}
-	return shared.ref, shared.router
+	return testref.Qijiang(t)
 }
 
 // fixture is a real service on a fresh SQLite database, with the handler mounted as the web server

@@ -17,8 +17,8 @@ import (
 	"cityhub/dispatcher"
 	"cityhub/geo"
 	"cityhub/internal/testclock"
+	"cityhub/internal/testref"
 	"cityhub/internal/teststore"
-	"cityhub/refdata"
 	"cityhub/sqlite"
 )
 
@@ -27,27 +27,6 @@ var guNan = dispatcher.Point{Lat: 28.99, Lng: 106.64}
 
 // gcj is where a phone in China reports a WGS-84 point: WeChat sends GCJ-02.
 func gcj(p dispatcher.Point) dispatcher.Point { return geo.WGS84ToGCJ02(p) }
-
-var qj struct {
-	once   sync.Once
-	ref    *dispatcher.Reference
-	router *dispatcher.RoutingPolicy
-	err    error
-}
-
-func qijiang(t testing.TB) (*dispatcher.Reference, *dispatcher.RoutingPolicy) {
-	t.Helper()
-	qj.once.Do(func() {
-		qj.ref, qj.err = refdata.Qijiang()
-		if qj.err == nil {
-			qj.router, qj.err = dispatcher.NewRoutingPolicy(qj.ref)
-		}
-	})
-	if qj.err != nil {
-		t.Fatal(qj.err)
-	}
-	return qj.ref, qj.router
-}
 
 // convFixture is the conversation on a real service and store, without the webhook.
 type convFixture struct {
@@ -63,7 +42,7 @@ type convFixture struct {
 
 func newConvFixture(t *testing.T) *convFixture {
 	t.Helper()
-	ref, router := qijiang(t)
+	ref, router := testref.Qijiang(t)
 	store := teststore.Open(t)
 	ms := mediaStoreOf(t, store)
 	clk := testclock.New(time.Date(2026, 11, 24, 10, 0, 0, 0, time.FixedZone("CST", 8*3600)))
