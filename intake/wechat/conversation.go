@@ -305,7 +305,12 @@ func (in *Intake) answerChoice(d *draft, n int) (Reply, bool) {
 		return Reply{Text: fmt.Sprintf("请回复 1 到 %d 之间的序号。", len(d.Choices))}, true
 	}
 	d.Category, d.Choices = d.Choices[n-1], nil
-	return in.nextStep(d), true
+	next := in.nextStep(d)
+	if !d.complete() { // the summary names the category; otherwise say it was taken
+		cat, _ := in.svc.Category(d.Category)
+		next.Text = "类别：" + cat.Name + "。\n" + next.Text
+	}
+	return next, true
 }
 
 // confirm files the report. Photos still downloading are attached when they arrive.

@@ -2,6 +2,7 @@ package wechat
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime"
@@ -108,7 +109,7 @@ func (in *Intake) Respond(ctx context.Context, m *Message) (Reply, error) {
 func (in *Intake) onEvent(ctx context.Context, m *Message) (Reply, error) {
 	switch m.Event {
 	case "subscribe":
-		return Reply{Text: textWelcome}, nil
+		return Reply{Text: fmt.Sprintf(textWelcome, in.svc.Reference().Authority)}, nil
 	case "unsubscribe":
 		return Reply{}, in.forget(ctx, m.FromUserName)
 	case "LOCATION":

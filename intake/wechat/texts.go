@@ -2,7 +2,7 @@ package wechat
 
 // What the account says. Short lines: they are read on a phone, often standing in the street.
 const (
-	textWelcome = "您好，这里是区城市管理局。\n发现占道经营、违章搭建、扬尘、乱堆乱放、堵塞消防通道等问题，可以直接在这里举报：\n" +
+	textWelcome = "您好，这里是%s。\n发现占道经营、违章搭建、扬尘、乱堆乱放、堵塞消防通道等问题，可以直接在这里举报：\n" +
 		"1. 用文字说明问题；\n2. 点“+”发送位置；\n3. 可以拍照片；\n4. 核对后回复“确认”提交。\n" +
 		"回复“查询”查看您的举报进展，回复“帮助”查看说明。"
 	textHowToReport = "请用文字说明问题，再点“+”发送问题所在的位置，可以附上照片。顺序不限，核对后回复“确认”提交。"
