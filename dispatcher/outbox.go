@@ -31,7 +31,7 @@ type OutboxItem struct {
 	Key       string     `json:"key"`     // unique: what the message is for, e.g. "wechat:event:1234"
 	Channel   string     `json:"channel"` // the channel that sends it (ChannelWeChat...)
 	CaseID    int64      `json:"case_id"` // the case it is about (0: none)
-	Payload   []byte     `json:"payload"` // the channel's own description of the message
+	Payload   []byte     `json:"payload"` // the channel's own description of the message: JSON with its "kind"
 	Attempts  int        `json:"attempts"`
 	NextAt    time.Time  `json:"next_at"`
 	CreatedAt time.Time  `json:"created_at"`

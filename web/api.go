@@ -111,6 +111,21 @@ func (s *Server) handleCaseEvents(w http.ResponseWriter, r *http.Request, a *dis
 	writeJSON(w, http.StatusOK, viewEvents(events))
 }
 
+// handleCaseNotices lists what the reporter was (or is still to be) told, without the words.
+func (s *Server) handleCaseNotices(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
+	c, err := s.lookupCase(r, a)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	notices, err := s.svc.CaseNotices(r.Context(), a.Actor(), c.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"notices": notices})
+}
+
 // caseWithEvents reads the case named in the path and its events, as the actor may see them.
 func (s *Server) caseWithEvents(r *http.Request, a *dispatcher.Account) (*dispatcher.Case, []*dispatcher.Event, error) {
 	c, err := s.lookupCase(r, a)

@@ -431,6 +431,28 @@ func TestWeChatCitizenIsToldAndRates(t *testing.T) {
 	}
 	h.do("POST", "/api/v1/cases/"+c.Number+"/actions", lead, map[string]string{"action": "uphold", "reason": "经核实摊贩已劝离，现场恢复"}, 200, nil)
 	waitUntil(t, 10*time.Second, "the review's outcome", told("维持办结"))
+	checkNotices(t, h, c.Number, who)
+}
+
+// checkNotices: the case's page says what the citizen was told, and when, without the OpenID or
+// the words; the dispatch notice shows the two failed attempts before it went.
+func checkNotices(t *testing.T, h *hub, number, who string) {
+	t.Helper()
+	var got struct{ Notices []dispatcher.Notice }
+	raw := h.do("GET", "/api/v1/cases/"+number+"/notices", h.login("op1"), nil, 200, &got)
+	var kinds []string
+	for _, n := range got.Notices {
+		kinds = append(kinds, n.Kind)
+		if n.SentAt == nil {
+			t.Errorf("notice %s not sent: %+v", n.Kind, n)
+		}
+	}
+	if strings.Join(kinds, ",") != "dispatched,resolved,closed,upheld" || got.Notices[0].Attempts != 2 {
+		t.Fatalf("notices %+v", got.Notices)
+	}
+	if strings.Contains(string(raw), who) || strings.Contains(string(raw), "维持办结") {
+		t.Fatalf("the notices carry the OpenID or the words: %s", raw)
+	}
 }
 
 // TestWeChatModesThroughTheHub: the bureau may run the account in any of WeChat's three modes;

@@ -83,6 +83,7 @@ declare module 'vue' {
     LogPane: typeof import('./components/admin/LogPane.vue')['default']
     MeasuresPanel: typeof import('./components/leader/MeasuresPanel.vue')['default']
     NearbyPanel: typeof import('./components/operator/NearbyPanel.vue')['default']
+    NoticeList: typeof import('./components/case/NoticeList.vue')['default']
     PatrolForm: typeof import('./components/inspector/PatrolForm.vue')['default']
     PeriodBar: typeof import('./components/leader/PeriodBar.vue')['default']
     PhotoCapture: typeof import('./components/phone/PhotoCapture.vue')['default']
