@@ -3,6 +3,7 @@ package wechat
 import (
 	"context"
 	"encoding/json"
+	"cmp"
 	"errors"
 	"slices"
 	"sync"
@@ -115,8 +116,8 @@ func (in *Intake) work(ctx context.Context, channel string, batch int, do func(c
 			return
 		}
 		var wg sync.WaitGroup
-		for _, it := range items {
-			wg.Go(func() { in.attempt(ctx, it, do) })
+		for _, group := range byCase(items) {
+			wg.Go(func() { in.inOrder(ctx, group, do) })
 		}
 		wg.Wait()
 		if len(items) < batch {
@@ -125,9 +126,36 @@ func (in *Intake) work(ctx context.Context, channel string, batch int, do func(c
 	}
 }
 
+// byCase groups the items of one case, oldest first: a citizen told "closed" before "resolved"
+// would be confused. Items of no case (downloads before filing) are groups of their own.
+func byCase(items []dispatcher.OutboxItem) [][]dispatcher.OutboxItem {
+	var groups [][]dispatcher.OutboxItem
+	at := map[int64]int{}
+	slices.SortFunc(items, func(a, b dispatcher.OutboxItem) int { return cmp.Compare(a.ID, b.ID) })
+	for _, it := range items {
+		if i, ok := at[it.CaseID]; ok && it.CaseID != 0 {
+			groups[i] = append(groups[i], it)
+			continue
+		}
+		at[it.CaseID] = len(groups)
+		groups = append(groups, []dispatcher.OutboxItem{it})
+	}
+	return groups
+}
+
+// inOrder does a case's items one after the other. After a failure the later ones wait: their
+// claim lapses and they come back after the failed one has had its retry.
+func (in *Intake) inOrder(ctx context.Context, group []dispatcher.OutboxItem, do func(context.Context, job) error) {
+	for _, it := range group {
+		if !in.attempt(ctx, it, do) {
+			return
+		}
+	}
+}
+
 // attempt does one item and records the outcome: sent, or failed with the next try after a
 // growing pause, or given up when it cannot succeed or has failed long enough.
-func (in *Intake) attempt(ctx context.Context, it dispatcher.OutboxItem, do func(context.Context, job) error) {
+func (in *Intake) attempt(ctx context.Context, it dispatcher.OutboxItem, do func(context.Context, job) error) (done bool) {
 	var j job
 	err := json.Unmarshal(it.Payload, &j)
 	if err == nil {
@@ -142,7 +170,7 @@ func (in *Intake) attempt(ctx context.Context, it dispatcher.OutboxItem, do func
 		if err := in.opt.Outbox.OutboxSent(rec, it.ID, in.now()); err != nil {
 			in.log.Warn("wechat: recording a sent item", "err", err)
 		}
-		return
+		return true
 	}
 	giveUp := !retryable(err) || it.Attempts+1 >= maxAttempts
 	if !stopping { // an attempt cut short by the shutdown is no news
@@ -152,6 +180,7 @@ func (in *Intake) attempt(ctx context.Context, it dispatcher.OutboxItem, do func
 	if err := in.opt.Outbox.OutboxFailed(rec, it.ID, next, err.Error(), giveUp); err != nil {
 		in.log.Warn("wechat: recording a failed item", "err", err)
 	}
+	return giveUp // the next of the case need not wait for one that will not be tried again
 }
 
 func retryWait(base time.Duration, failures int) time.Duration {

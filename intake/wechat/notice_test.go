@@ -2,6 +2,7 @@ package wechat
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -262,5 +263,41 @@ func TestPhotoRecordedWhileFilingReachesTheCase(t *testing.T) {
 	cases := f.casesOf(citizen)
 	if len(cases) != 1 || !slices.Contains(cases[0].Media, hash) {
 		t.Fatalf("cases %d, media %v: the photo recorded meanwhile is lost", len(cases), cases[0].Media)
+	}
+}
+
+// TestNoticesOfOneCaseGoInOrder: notices queued together go one case at a time, oldest first,
+// while other cases' go beside them; after a failure, the later notices of that case wait.
+func TestNoticesOfOneCaseGoInOrder(t *testing.T) {
+	items := []dispatcher.OutboxItem{{ID: 5, CaseID: 2}, {ID: 3, CaseID: 1}, {ID: 4, CaseID: 2}, {ID: 1, CaseID: 1},
+		{ID: 2, CaseID: 0}, {ID: 6, CaseID: 0}}
+	var got [][]int64
+	for _, g := range byCase(items) {
+		var ids []int64
+		for _, it := range g {
+			ids = append(ids, it.ID)
+		}
+		got = append(got, ids)
+	}
+	if fmt.Sprint(got) != "[[1 3] [2] [4 5] [6]]" {
+		t.Fatalf("groups %v", got)
+	}
+	f := newConvFixture(t)
+	api := f.withAPI()
+	c := f.file(citizen)
+	f.in.round(f.ctx)
+	api.FailSends(1, -1)
+	c = f.act(gnOfficer, c, dispatcher.ActionRequest{Action: dispatcher.ActAcknowledge})
+	c = f.act(gnOfficer, c, dispatcher.ActionRequest{Action: dispatcher.ActResolve, Text: "已劝离"})
+	f.act(inspector, c, dispatcher.ActionRequest{Action: dispatcher.ActPass})
+	f.in.round(f.ctx) // resolved fails; closed waits for it
+	if sent := sentTo(api, citizen); len(sent) != 1 {
+		t.Fatalf("the closure went before the resolution: %+v", sent)
+	}
+	f.clock.Add(lease)
+	f.in.round(f.ctx)
+	sent := sentTo(api, citizen)
+	if len(sent) != 3 || !strings.Contains(sent[1].Text, "已处理完毕") || !strings.Contains(sent[2].Text, "已办结") {
+		t.Fatalf("order %+v", sent)
 	}
 }
