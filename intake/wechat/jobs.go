@@ -1,9 +1,9 @@
 package wechat
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
-	"cmp"
 	"errors"
 	"slices"
 	"sync"
