@@ -103,6 +103,18 @@ func (s *Service) CaseByNumber(ctx context.Context, actor Actor, number string) 
 	return s.Case(ctx, actor, c.ID)
 }
 
+// CaseByExternalID is Case by the channel's own id of the message it came from.
+func (s *Service) CaseByExternalID(ctx context.Context, actor Actor, channel, externalID string) (*Case, error) {
+	c, err := s.store.CaseByExternalID(ctx, channel, externalID)
+	if err != nil {
+		return nil, noCase(err)
+	}
+	if !CanSeeCase(actor, c) {
+		return nil, errNoCase()
+	}
+	return forViewer(actor, c), nil
+}
+
 // CaseEvents returns a case's events for an actor who may see the case.
 func (s *Service) CaseEvents(ctx context.Context, actor Actor, id int64) ([]*Event, error) {
 	if _, err := s.caseFor(ctx, actor, id); err != nil {

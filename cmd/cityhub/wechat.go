@@ -51,9 +51,6 @@ func checkWeChat(cfg *Config) error {
 	return nil
 }
 
-// noticeKinds are the kinds of notice a template may be configured for.
-var noticeKinds = []string{"dispatched", "transferred", "resolved", "closed", "answered", "rejected", "merged", "upheld", "reopened"}
-
 // loadTemplates reads {"closed": {"id": "...", "url": "...", "data": {"first": "{text}", ...}}, ...}.
 func loadTemplates(path string) (map[string]wechat.Template, error) {
 	b, err := os.ReadFile(path)
@@ -64,24 +61,10 @@ func loadTemplates(path string) (map[string]wechat.Template, error) {
 	if err := json.Unmarshal(b, &t); err != nil {
 		return nil, fmt.Errorf("CITYHUB_WECHAT_TEMPLATES %s: 不是有效的 JSON (not valid JSON): %w", path, err)
 	}
-	for kind, tpl := range t {
-		if !contains(noticeKinds, kind) {
-			return nil, fmt.Errorf("CITYHUB_WECHAT_TEMPLATES %s: 未知的通知类型 %q (unknown notice kind %q; known: %v)", path, kind, kind, noticeKinds)
-		}
-		if tpl.ID == "" {
-			return nil, fmt.Errorf("CITYHUB_WECHAT_TEMPLATES %s: %s 缺少模板 id (the %s template has no id)", path, kind, kind)
-		}
+	if err := wechat.CheckTemplates(t); err != nil {
+		return nil, fmt.Errorf("CITYHUB_WECHAT_TEMPLATES %s: %w", path, err)
 	}
 	return t, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // startWeChat builds the channel: the webhook for the web server, the workers that download
@@ -96,7 +79,7 @@ func (m *Main) startWeChat(bg context.Context) (http.Handler, error) {
 	if !ok || kv == nil {
 		return nil, fmt.Errorf("wechat: the store keeps no outbox")
 	}
-	api := wechat.NewClient(cfg.API, cfg.AppID, cfg.Secret, kv, wechat.DefaultHTTPClient(), nil)
+	api := wechat.NewClient(cfg.API, cfg.AppID, cfg.Secret, kv, nil, nil)
 	m.wechat = wechat.NewIntake(m.svc, wechat.Options{KV: kv, Outbox: outbox, API: api,
 		Templates: m.Config.templates, Log: m.Log, Poll: m.Config.WeChatPoll, RetryBase: m.Config.WeChatRetryBase})
 	m.wechat.Start(bg)
@@ -155,7 +138,7 @@ func runWeChat(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer shared.closeFn()
-	api := wechat.NewClient(w.API, w.AppID, w.Secret, shared.kvOr(store), wechat.DefaultHTTPClient(), nil)
+	api := wechat.NewClient(w.API, w.AppID, w.Secret, shared.kvOr(store), nil, nil)
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := api.CreateMenu(ctx, wechat.DefaultMenu()); err != nil {

@@ -394,11 +394,13 @@ func (in *Intake) onMedia(ctx context.Context, m *Message) (Reply, error) {
 	}
 	var draftID int64
 	var filed string
+	taken := false
 	reply, err := in.editDraft(ctx, m.FromUserName, func(d *draft) (Reply, error) {
-		draftID, filed = d.ID, d.Filed
+		draftID, filed, taken = d.ID, d.Filed, false
 		if len(d.Photos) >= maxPhotos {
 			return Reply{Text: fmt.Sprintf("每次举报最多 %d 个照片/视频，这个没有收下。", maxPhotos)}, nil
 		}
+		taken = true
 		if !hasPhoto(d.Photos, m.MediaID) {
 			d.Photos = append(d.Photos, photo{MediaID: m.MediaID})
 		}
@@ -407,7 +409,7 @@ func (in *Intake) onMedia(ctx context.Context, m *Message) (Reply, error) {
 		}
 		return in.nextStep(d), nil
 	})
-	if err != nil || strings.HasPrefix(reply.Text, "每次举报最多") {
+	if err != nil || !taken {
 		return reply, err
 	}
 	return reply, in.queueDownload(ctx, m.FromUserName, draftID, m.MediaID, filed)

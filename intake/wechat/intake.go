@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"runtime"
 	"strings"
 	"sync"
@@ -169,6 +168,3 @@ func (in *Intake) onVoice(ctx context.Context, m *Message) (Reply, error) {
 	}
 	return Reply{Text: textVoiceUnreadable}, nil
 }
-
-// Client configures the HTTP client of the API; kept here so that wiring needs no second import.
-func DefaultHTTPClient() *http.Client { return &http.Client{Timeout: 10 * time.Second} }

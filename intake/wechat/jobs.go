@@ -199,8 +199,9 @@ func retryable(err error) bool {
 		return false
 	}
 	var api *APIError
-	if errors.As(err, &api) {
-		return api.Retryable()
+	var status *httpError
+	if errors.As(err, &api) || errors.As(err, &status) {
+		return Retryable(err) // WeChat's answer: the client knows which ones pass
 	}
 	return dispatcher.ErrorCode(err) != dispatcher.EInvalid // the hub's own refusals do not change on retry
 }
@@ -281,15 +282,9 @@ func (in *Intake) attachToCase(ctx context.Context, j job, hash string) error {
 
 // filedCase finds the case a draft became, by the external id it was filed under.
 func (in *Intake) filedCase(ctx context.Context, j job) (*dispatcher.Case, error) {
-	page, err := in.svc.Cases(ctx, Actor, dispatcher.CaseFilter{OpenID: j.OpenID, Newest: true, Limit: 50})
-	if err != nil {
-		return nil, err
+	c, err := in.svc.CaseByExternalID(ctx, Actor, dispatcher.ChannelWeChat, externalID(j.OpenID, j.DraftID))
+	if dispatcher.ErrorCode(err) == dispatcher.ENotFound {
+		return nil, permanent{err}
 	}
-	want := externalID(j.OpenID, j.DraftID)
-	for _, c := range page.Cases {
-		if c.ExternalID == want || (j.Number != "" && c.Number == j.Number) {
-			return c, nil
-		}
-	}
-	return nil, permanent{dispatcher.Errorf(dispatcher.ENotFound, "the filed case of draft %d is gone", j.DraftID)}
+	return c, err
 }

@@ -26,6 +26,23 @@ var noticeKinds = map[string]string{
 	"case.rejected": "rejected", "case.merged": "merged", "case.review_upheld": "upheld", "case.reopened": "reopened",
 }
 
+// CheckTemplates refuses a template for a kind of notice there is none of, or without its id.
+func CheckTemplates(t map[string]Template) error {
+	known := map[string]bool{}
+	for _, kind := range noticeKinds {
+		known[kind] = true
+	}
+	for kind, tpl := range t {
+		if !known[kind] {
+			return fmt.Errorf("未知的通知类型 %q (unknown notice kind %q)", kind, kind)
+		}
+		if tpl.ID == "" {
+			return fmt.Errorf("%s 缺少模板 id (the %s template has no id)", kind, kind)
+		}
+	}
+	return nil
+}
+
 const cursorKey = "wechat:notice:cursor"
 
 // followEvents queues a notice for every event of a WeChat case that its citizen should hear of.

@@ -25,7 +25,7 @@ func (f *convFixture) withAPI() *wechattest.API {
 	f.t.Helper()
 	api := wechattest.NewAPI("wx0123456789abcdef", "secret")
 	f.t.Cleanup(api.Close)
-	f.in = f.intake(NewClient(api.URL, "wx0123456789abcdef", "secret", f.kv, DefaultHTTPClient(), f.clock.Now))
+	f.in = f.intake(NewClient(api.URL, "wx0123456789abcdef", "secret", f.kv, nil, f.clock.Now))
 	f.in.round(f.ctx) // the cursor starts at the end of the log
 	return api
 }
@@ -299,5 +299,18 @@ func TestNoticesOfOneCaseGoInOrder(t *testing.T) {
 	sent := sentTo(api, citizen)
 	if len(sent) != 3 || !strings.Contains(sent[1].Text, "已处理完毕") || !strings.Contains(sent[2].Text, "已办结") {
 		t.Fatalf("order %+v", sent)
+	}
+}
+
+// TestCheckTemplates: a template must name a kind of notice the channel sends, and its id.
+func TestCheckTemplates(t *testing.T) {
+	if err := CheckTemplates(map[string]Template{"closed": {ID: "t1"}, "upheld": {ID: "t2"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckTemplates(map[string]Template{"finished": {ID: "t1"}}); err == nil || !strings.Contains(err.Error(), "finished") {
+		t.Fatalf("unknown kind: %v", err)
+	}
+	if err := CheckTemplates(map[string]Template{"closed": {}}); err == nil || !strings.Contains(err.Error(), "id") {
+		t.Fatalf("no id: %v", err)
 	}
 }
