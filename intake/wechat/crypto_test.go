@@ -240,7 +240,7 @@ func TestDecryptRefusals(t *testing.T) {
 		{"empty", "", dispatcher.EInvalid, "16"},
 		{"not a multiple of 16", base64.StdEncoding.EncodeToString(make([]byte, 40)), dispatcher.EInvalid, "16"},
 		{"pad 0", sealRaw(c, append(padded(append([]byte(nil), good...), 20), 0)), dispatcher.EInvalid, "padding"},
-		{"pad 33", sealRaw(c, padded(layout(5, strings.Repeat("h", 27), testAppID), 33)[:96]), dispatcher.EInvalid, "padding"},
+		{"pad 33", sealRaw(c, padded(layout(25, strings.Repeat("h", 25), testAppID), 33)), dispatcher.EInvalid, "padding"}, // 63 + 33 = 96
 		{"pad bytes differ", sealRaw(c, badPadValue), dispatcher.EInvalid, "padding"},
 		{"length beyond data", sealRaw(c, padded(layout(500, "hello", testAppID), 21)), dispatcher.EInvalid, "length beyond"},
 		{"too short for the layout", sealRaw(c, padded([]byte("0123456789ab"), 4)), dispatcher.EInvalid, "too short"},
