@@ -27,6 +27,7 @@ test('a 不满意 answer puts the case in the review queue live; upholding it ta
   await inQueue.click()
 
   await expect(page.getByText('不满意待复核').last()).toBeVisible()
+  await page.screenshot({ path: test.info().outputPath('review-queue.png') })
   await page.locator('[data-actions] [data-action="uphold"]').click()
   const dialog = page.getByRole('dialog')
   await dialog.locator('textarea[data-field="reason"], [data-field="reason"] textarea').fill('经核查摊贩已劝离，维持办结')
@@ -34,5 +35,7 @@ test('a 不满意 answer puts the case in the review queue live; upholding it ta
 
   await expect(queue).toHaveAttribute('data-count', String(before))
   await expect(inQueue).toHaveCount(0)
+  await expect(dialog).toBeHidden()
+  await expect(page.locator('.el-message')).toHaveCount(0, { timeout: 5000 })
   await page.screenshot({ path: test.info().outputPath('review-after-uphold.png') })
 })
