@@ -164,5 +164,6 @@ func forViewer(actor Actor, c *Case) *Case {
 	}
 	cp := *c
 	cp.Reporter = c.Reporter.Masked()
+	cp.Reports = maskReports(c.Reports)
 	return &cp
 }

@@ -155,20 +155,23 @@ func (c Contact) Masked() Contact {
 
 // Case is one report and everything that happened to it. Only Service changes a case.
 type Case struct {
-	ID           int64             `json:"id"`
-	Number       string            `json:"number"`
-	State        State             `json:"state"`
-	OwnerKind    OwnerKind         `json:"owner_kind"`
-	Owner        string            `json:"owner"` // unit code of the owner (CMD, a team, an agency; "" when finished)
-	Unit         string            `json:"unit"`  // the handling unit last dispatched or transferred to
-	Channel      string            `json:"channel"`
-	Nature       string            `json:"nature"`
-	Category     string            `json:"category"`
-	Text         string            `json:"text"`
-	Location     Location          `json:"location"`
-	Reporter     Contact           `json:"reporter"`
-	ExternalID   string            `json:"external_id,omitempty"` // the channel's own message id, for de-duplication
-	Media        []string          `json:"media,omitempty"`
+	ID         int64     `json:"id"`
+	Number     string    `json:"number"`
+	State      State     `json:"state"`
+	OwnerKind  OwnerKind `json:"owner_kind"`
+	Owner      string    `json:"owner"` // unit code of the owner (CMD, a team, an agency; "" when finished)
+	Unit       string    `json:"unit"`  // the handling unit last dispatched or transferred to
+	Channel    string    `json:"channel"`
+	Nature     string    `json:"nature"`
+	Category   string    `json:"category"`
+	Text       string    `json:"text"`
+	Location   Location  `json:"location"`
+	Reporter   Contact   `json:"reporter"`
+	ExternalID string    `json:"external_id,omitempty"` // the channel's own message id, for de-duplication
+	Media      []string  `json:"media,omitempty"`
+	// Reports are the reports of the same problem joined to the case at intake, after its first
+	// (the Reporter's): see duplicates.go.
+	Reports      []Report          `json:"reports,omitempty"`
 	Routing      Routing           `json:"routing"`
 	Urgent       bool              `json:"urgent,omitempty"`
 	Clocks       Clocks            `json:"clocks"`

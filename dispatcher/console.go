@@ -1,15 +1,10 @@
 package dispatcher
 
 import (
-	"cmp"
 	"context"
-	"math"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"cityhub/geo"
 )
 
 // What the consoles read besides the case API: a snapshot to start from, the router's answer
@@ -83,46 +78,34 @@ func (s *Service) startOfToday() time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, s.Calendar().Location())
 }
 
-// Nearby cases: what the operator checks before filing a report, to merge it into an open case of
-// the same problem instead.
+// Nearby cases: what the operator checks before filing a report, to join it to an open case of
+// the same problem instead (see duplicates.go).
 const (
-	NearbyRadius = 250.0               // metres
-	NearbyWindow = 30 * 24 * time.Hour // reported within the last 30 days
-	// maxNearbyScan bounds the open cases of one category and month read for a nearby search.
-	maxNearbyScan = 20000
-	maxNearby     = 50 // rows answered, nearest first
+	NearbyRadius = DuplicateRadius
+	NearbyWindow = DuplicateWindow
+	maxNearby    = 50 // rows answered, nearest first
 )
 
 // NearbyRow is an open case near a point, with its exact distance.
 type NearbyRow struct {
 	CaseRow
 	Distance float64 `json:"distance_m"` // great-circle metres, to the decimetre
+	// Reporters counts the people who reported the problem: the first and every joined report.
+	Reporters int `json:"reporters"`
 }
 
 // Nearby lists the open cases of the category that the actor may see, reported in the last
 // NearbyWindow within NearbyRadius of p (WGS-84), nearest first.
 func (s *Service) Nearby(ctx context.Context, actor Actor, p Point, category string) ([]NearbyRow, error) {
-	if err := s.knownCategory(category); err != nil {
-		return nil, err
-	}
-	if err := ValidatePoint(p); err != nil {
-		return nil, err
-	}
-	open := true
-	f := CaseFilter{Open: &open, Category: category, CreatedFrom: s.Now().Add(-NearbyWindow), Limit: maxNearbyScan}
-	scope(actor, &f)
-	page, err := s.store.ListCases(ctx, f)
+	found, err := s.duplicatesNear(ctx, actor, p, category)
 	if err != nil {
 		return nil, err
 	}
-	out := []NearbyRow{}
-	for _, c := range page.Cases {
-		if d := geo.Distance(p, c.Location.Point); d <= NearbyRadius {
-			out = append(out, NearbyRow{CaseRow: RowOf(actor, c), Distance: math.Round(d*10) / 10})
-		}
+	out := make([]NearbyRow, 0, min(len(found), maxNearby))
+	for _, d := range found[:min(len(found), maxNearby)] {
+		out = append(out, NearbyRow{CaseRow: RowOf(actor, d.c), Distance: d.distance, Reporters: d.c.ReporterCount()})
 	}
-	slices.SortStableFunc(out, func(a, b NearbyRow) int { return cmp.Compare(a.Distance, b.Distance) })
-	return out[:min(len(out), maxNearby)], nil
+	return out, nil
 }
 
 func (s *Service) knownCategory(code string) error {

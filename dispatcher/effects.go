@@ -96,6 +96,9 @@ func doMerge(tx *change, req *ActionRequest) (map[string]any, error) {
 		return nil, err
 	}
 	tx.c.MergedInto = into.Number
+	if err := tx.uncountIntake(); err != nil {
+		return nil, err
+	}
 	tx.finishCase(MMerged)
 	return map[string]any{"into": into.Number, "distance_m": math.Round(distance)}, nil
 }

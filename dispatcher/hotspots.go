@@ -43,12 +43,15 @@ func CaseCell(c *Case) string {
 
 // tallyCells counts one report under its cells, on the day and at the time of tx.
 func (tx *change) tallyCells(delta int64) {
-	fine := CaseCell(tx.c)
+	tx.tallyCellsAt(tx.here().Day, tx.c.Category, CaseCell(tx.c), delta)
+}
+
+// tallyCellsAt counts delta reports of category cat under the res-9 cell fine and its parent.
+func (tx *change) tallyCellsAt(day, cat, fine string, delta int64) {
 	coarse, err := geo.CellParent(fine, HotspotCoarse)
 	if err != nil {
 		return // no cell: a point the hub could not index is not on the map
 	}
-	day, cat := tx.here().Day, tx.c.Category
 	for _, t := range [...][2]string{{DimH3R7, coarse}, {DimH3R9, fine},
 		{DimH3R7Cat, cat + "/" + coarse}, {DimH3R9Cat, cat + "/" + fine}} {
 		tx.tallies = append(tx.tallies, Tally{Day: day, Dim: t[0], Key: t[1], Measure: MReceived, Delta: delta})

@@ -96,8 +96,8 @@ func (s *Service) measureFilter(measure string, mq MeasureQuery) (CaseFilter, er
 	to, _ := time.ParseInLocation(dayLayout, mq.To, loc)
 	to = to.AddDate(0, 0, 1)
 	switch measure {
-	case MReceived:
-		return CaseFilter{CreatedFrom: from, CreatedTo: to}, nil
+	case MReceived: // a merged case was taken out of received (mergecount.go)
+		return CaseFilter{CreatedFrom: from, CreatedTo: to, ExceptStates: []State{Merged}}, nil
 	case MOverdueOpen:
 		yes := true
 		return CaseFilter{Open: &yes, Overdue: &yes}, nil
@@ -109,7 +109,11 @@ func (s *Service) measureFilter(measure string, mq MeasureQuery) (CaseFilter, er
 	}
 	m.Types = slices.Clone(m.Types)
 	m.From, m.To = from.UTC(), to.UTC()
-	return CaseFilter{Event: &m}, nil
+	f := CaseFilter{Event: &m}
+	if measure == MRegistered { // a merged case was taken out of registered (mergecount.go)
+		f.ExceptStates = []State{Merged}
+	}
+	return f, nil
 }
 
 // keyFilter narrows f to the cases whose current key of dim is key.

@@ -53,9 +53,10 @@ type MeasurePeriod struct {
 // day counters of tally.go summed for a period, for one key of a dimension; it is null when its
 // denominator is zero.
 const (
-	// RateClosure 办结率 closure rate: (closed + answered) / (received - rejected - voided -
-	// merged): the cases finished in the period over the reports received in it that needed
-	// handling.
+	// RateClosure 办结率 closure rate: (closed + answered) / (received - rejected - voided): the
+	// cases finished in the period over the problems received in it that needed handling. A report
+	// merged into an earlier case is taken out of received by the merge (mergecount.go), so each
+	// problem is counted once.
 	RateClosure = "closure_rate"
 	// RateOnTimeClose 按期结案率 on-time closure: closed on time / closed. A closure (check passed,
 	// or an outside agency's reply recorded) is on time if the handling deadline, moved by
@@ -211,7 +212,7 @@ func validateRange(from, to string) error {
 // Rates turns counts into the leaders' rates.
 func Rates(n map[string]int64) map[string]*float64 {
 	return map[string]*float64{
-		RateClosure:     ratio(n[MClosed]+n[MAnswered], n[MReceived]-n[MRejected]-n[MVoided]-n[MMerged]),
+		RateClosure:     ratio(n[MClosed]+n[MAnswered], n[MReceived]-n[MRejected]-n[MVoided]),
 		RateOnTimeClose: ratio(n[MClosedOnTime], n[MClosed]),
 		RateOnTimeAck:   ratio(n[MAckOnTime], n[MAckDue]),
 		RateRework:      ratio(n[MReworks], n[MClosed]),

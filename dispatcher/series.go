@@ -42,7 +42,7 @@ type Series struct {
 const MaxSeriesDays = 400
 
 // Counters lists the day counters a series may draw (every measure but the gauge).
-var Counters = []string{MReceived, MRegistered, MDispatched, MAckDue, MAckOnTime, MAcknowledged,
+var Counters = []string{MReceived, MReports, MRegistered, MDispatched, MAckDue, MAckOnTime, MAcknowledged,
 	MAckSeconds, MResolved, MHandleSeconds, MChecked, MCheckSeconds, MClosed, MClosedOnTime,
 	MAnswered, MRejected, MVoided, MMerged, MReworks, MReturns, MExtensions, MFollowedUp, MSatisfied}
 

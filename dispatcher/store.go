@@ -142,9 +142,11 @@ type CaseFilter struct {
 	// OpenOrUpdatedSince, when set, keeps the open cases and the finished ones last written at or
 	// after it (a console's snapshot: every open case and those finished today).
 	OpenOrUpdatedSince time.Time
-	// Phone keeps the cases whose reporter left exactly this phone number (a caller's history).
+	// Phone keeps the cases whose reporter left exactly this phone number (a caller's history):
+	// the first reporter, a joined report's (Case.Reports), or the reporter of a case merged into it.
 	Phone string
-	// OpenID keeps the cases a WeChat reporter filed (Contact.OpenID): the citizen's own cases.
+	// OpenID keeps the cases a WeChat reporter filed or joined (Contact.OpenID), as Phone does:
+	// the citizen's own cases.
 	OpenID string
 	// Review keeps the cases whose review (Case.Review) is in this state: "pending" is the shift
 	// leader's queue of 不满意 answers.
@@ -158,6 +160,10 @@ type CaseFilter struct {
 	APIKey    string
 	// Event keeps the cases with an event that it matches: the cases behind a measure.
 	Event *EventMatch
+	// ExceptStates leaves out the cases in these states.
+	ExceptStates []State
+	// MergedInto keeps the cases merged into the case of this number (Case.MergedInto).
+	MergedInto string
 }
 
 // EventMatch selects cases by their events: one of Types at or after From and before To.

@@ -27,12 +27,17 @@ type Complaint struct {
 	// APIKey is the id of the Open311 api key that submitted the report (APIKey.ID), set by the
 	// Open311 adapter so that the key may read its own private reports.
 	APIKey string `json:"api_key_id,omitempty"`
+	// JoinCase is the number of an open case the report is about (the reporter, or the operator
+	// for them, answered "is it one of these?"): the report joins that case as one more reporter
+	// instead of becoming a case (duplicates.go).
+	JoinCase string `json:"join_case,omitempty"`
 }
 
 // SubmitResult is the case a report became, and whether it was already known.
 type SubmitResult struct {
 	Case      *Case
 	Duplicate bool // the channel message had been accepted before; Case is the earlier one
+	Joined    bool // the report joined Case, an open case of the same problem (Complaint.JoinCase)
 }
 
 // Validate checks a complaint against the catalogue. It changes nothing and stores nothing.
@@ -88,12 +93,11 @@ func (s *Service) Submit(ctx context.Context, actor Actor, cmp Complaint) (Submi
 		return SubmitResult{}, &Error{Code: EForbidden, Field: "channel",
 			Message: "只有监督员可以使用监督员上报渠道 (only an inspector may file on the inspector channel)"}
 	}
-	if cmp.ExternalID != "" {
-		if c, err := s.store.CaseByExternalID(ctx, cmp.Channel, cmp.ExternalID); err == nil {
-			return SubmitResult{Case: c, Duplicate: true}, nil
-		} else if ErrorCode(err) != ENotFound {
-			return SubmitResult{}, err
-		}
+	if prev, ok, err := s.alreadyAccepted(ctx, cmp); err != nil || ok {
+		return prev, err
+	}
+	if cmp.JoinCase != "" {
+		return s.join(ctx, actor, cmp)
 	}
 	routing, err := s.Router().Route(ctx, cmp.Location.Point, cmp.Category)
 	if err != nil {
@@ -108,7 +112,8 @@ func (s *Service) create(ctx context.Context, actor Actor, cmp Complaint, routin
 	c.RepeatOf = s.recallRepeat(ctx, c)
 	tx := newChange(ctx, s, c, actor, now)
 	tx.record(&Transition{Action: ActReceive, To: Received, Event: "case.received"}, ActionRequest{}, receivedData(c))
-	tx.tally("received", 1)
+	tx.tally(MReceived, 1)
+	tx.tally(MReports, 1)
 	tx.tallyCells(1)
 	if s.auto && cmp.Nature != "inquiry" {
 		tx.actor = SystemActor // the policy's steps are the system's, not the reporter's

@@ -7,14 +7,14 @@ import "slices"
 // under the case's unit, jurisdiction, category and channel at that moment. The rates of
 // measures.go are built from them.
 const (
-	MReceived     = "received"             // reports that became cases
+	MReceived     = "received"             // problems: reports that became cases and were not merged into another (mergecount.go)
 	MRegistered   = "registered"           // cases registered (立案), by a person or the automatic policy
 	MClosed       = "closed"               // cases closed: check passed, or an outside agency's reply recorded
 	MClosedOnTime = "closed_on_time"       // closed cases whose handling deadline had not passed
 	MAnswered     = "answered"             // inquiries answered at intake
 	MRejected     = "rejected"             // reports refused registration
 	MVoided       = "voided"               // cases voided (作废) by the shift leader
-	MMerged       = "merged"               // reports merged into an earlier case of the same problem
+	MMerged       = "merged"               // cases merged into an earlier case of the same problem
 	MDispatched   = "dispatched"           // hand-overs to a unit: dispatch, arbitration ruling, reassignment, rework
 	MAckOnTime    = "acknowledged_on_time" // dispatches acknowledged before their acknowledgement deadline
 	MReworks      = "reworks"              // checks that failed and sent the case back to its unit (返工)

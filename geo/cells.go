@@ -2,6 +2,7 @@ package geo
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/uber/h3-go/v4"
 )
@@ -86,4 +87,35 @@ func CellShape(hex string) (center Point, boundary []Point, err error) {
 		boundary[i] = Point{Lat: v.Lat, Lng: v.Lng}
 	}
 	return Point{Lat: ll.Lat, Lng: ll.Lng}, boundary, nil
+}
+
+// CellsWithin lists the cells at resolution res that hold every point within radius metres of p:
+// the grid disk around p's cell, wide enough for the smallest cells of the resolution. A caller
+// still measures the exact distance; the cells only narrow what it reads.
+func CellsWithin(p Point, res int, radius float64) ([]string, error) {
+	origin, err := h3.LatLngToCell(h3.LatLng{Lat: p.Lat, Lng: p.Lng}, res)
+	if err != nil {
+		return nil, fmt.Errorf("geo: cell of %v at res %d: %w", p, res, err)
+	}
+	disk, err := origin.GridDisk(diskSteps(res, radius))
+	if err != nil {
+		return nil, fmt.Errorf("geo: cells within %.0f m of %v: %w", radius, p, err)
+	}
+	out := make([]string, len(disk))
+	for i, c := range disk {
+		out[i] = c.String()
+	}
+	return out, nil
+}
+
+// diskSteps is how many rings around a cell cover radius metres from any point of it. Neighbouring
+// centres are sqrt(3) edges apart; H3's cells vary in size over the globe (the smallest hexagons
+// of a resolution have edges of about 0.8 of the average), and the point may sit at its cell's
+// corner, hence the extra ring.
+func diskSteps(res int, radius float64) int {
+	edge, err := h3.HexagonEdgeLengthAvgM(res)
+	if err != nil || edge <= 0 {
+		return 1
+	}
+	return 1 + int(math.Ceil(radius/(math.Sqrt(3)*0.8*edge)))
 }

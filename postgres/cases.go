@@ -31,6 +31,10 @@ func (s *Store) CaseByExternalID(ctx context.Context, channel, externalID string
 	err := s.query(ctx, "the case could not be read", func(ctx context.Context, q querier) error {
 		cs, err := queryCases(ctx, q, "SELECT id, body, seal FROM cases WHERE channel = $1 AND external_id = $2 AND external_id <> ''", // the partial index's predicate
 			channel, externalID)
+		if err == nil && len(cs) == 0 { // a message that joined an open case of the same problem (Case.Reports)
+			cs, err = queryCases(ctx, q, `SELECT id, body, seal FROM cases WHERE id = (SELECT case_id FROM case_reporters
+				WHERE channel = $1 AND external_id = $2 AND external_id <> '' AND source_id = case_id LIMIT 1)`, channel, externalID)
+		}
 		if err == nil && len(cs) == 0 {
 			return notFound("no case for %s message %s", channel, externalID)
 		}
@@ -189,11 +193,24 @@ func caseWhere(f dispatcher.CaseFilter) *where {
 	if t := f.OpenOrUpdatedSince; !t.IsZero() {
 		w.conds = append(w.conds, "(state = ANY ("+w.arg(states(dispatcher.OpenStates))+") OR updated_at >= "+w.arg(t)+")")
 	}
-	if f.Phone != "" { // the expression of the index cases_reporter_phone (migration 0007)
-		w.conds = append(w.conds, "(body::jsonb #>> '{reporter,phone}') = "+w.arg(f.Phone))
+	// A reporter's cases: the first reporter (the expression indexes cases_reporter_phone and
+	// cases_reporter_openid, migrations 0007 and 0012) or a later one (case_reporters, 0013).
+	if f.Phone != "" {
+		p := w.arg(f.Phone)
+		w.conds = append(w.conds, "((body::jsonb #>> '{reporter,phone}') = "+p+
+			" OR id IN (SELECT case_id FROM case_reporters WHERE phone = "+p+" AND phone <> ''))")
 	}
-	if f.OpenID != "" { // the expression of the partial index cases_reporter_openid (migration 0012)
-		w.conds = append(w.conds, "(body::jsonb #>> '{reporter,openid}') = "+w.arg(f.OpenID)+" AND (body::jsonb #>> '{reporter,openid}') IS NOT NULL")
+	if f.OpenID != "" {
+		o := w.arg(f.OpenID)
+		w.conds = append(w.conds, "(((body::jsonb #>> '{reporter,openid}') = "+o+" AND (body::jsonb #>> '{reporter,openid}') IS NOT NULL)"+
+			" OR id IN (SELECT case_id FROM case_reporters WHERE openid = "+o+" AND openid <> ''))")
+	}
+	if f.MergedInto != "" {
+		w.conds = append(w.conds, "id IN (SELECT source_id FROM case_reporters WHERE case_id = (SELECT id FROM cases WHERE number = "+
+			w.arg(f.MergedInto)+") AND source_id <> case_id)")
+	}
+	if len(f.ExceptStates) > 0 {
+		w.conds = append(w.conds, "state <> ALL ("+w.arg(states(f.ExceptStates))+")")
 	}
 	if f.Review != "" { // the expression of the partial index cases_review (migration 0012)
 		w.conds = append(w.conds, "(body::jsonb #>> '{review}') = "+w.arg(f.Review)+" AND (body::jsonb #>> '{review}') IS NOT NULL")

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -111,10 +112,32 @@ func (s *Store) ImportCases(ctx context.Context, cases []*dispatcher.Case, event
 			pgx.CopyFromRows(mediaRows)); err != nil {
 			return err
 		}
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"events"},
-			[]string{"id", "case_id", "seq", "type", "at", "xid", "visible", "body"}, pgx.CopyFromRows(eventRows))
-		return err
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"events"},
+			[]string{"id", "case_id", "seq", "type", "at", "xid", "visible", "body"}, pgx.CopyFromRows(eventRows)); err != nil {
+			return err
+		}
+		return importReporters(ctx, tx, cases)
 	})
+}
+
+// importReporters indexes the imported cases' later reporters (case_reporters), as their writes
+// would have: a case merged into another comes after it, so that one is already there.
+func importReporters(ctx context.Context, tx pgx.Tx, cases []*dispatcher.Case) error {
+	for _, c := range cases {
+		var q strings.Builder
+		var p params
+		id := p.add(c.ID)
+		fmt.Fprintf(&q, "WITH written AS (SELECT %s::bigint AS id)", id)
+		reportersCTE(&q, &p, c)
+		if len(p) == 1 {
+			continue
+		}
+		q.WriteString("\n\tSELECT 1")
+		if _, err := tx.Exec(ctx, q.String(), p...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ImportTallies adds rows to the counters and gauges (and the day counters to their months), in

@@ -120,7 +120,7 @@ func (nopCloser) Close() error { return nil }
 // media_cases rows its write adds.
 func mediaHashes(c *dispatcher.Case) []string {
 	out := []string{}
-	for _, h := range c.Media {
+	for _, h := range c.AllMedia() {
 		if dispatcher.IsMediaHash(h) {
 			out = append(out, h)
 		}

@@ -281,6 +281,7 @@ func updateCase(w caseWrite) (sql string, args []any, slotsArg int, err error) {
 			SELECT DISTINCT m.sha256, w.id FROM unnest(%s::text[]) AS m (sha256), written AS w
 			ON CONFLICT DO NOTHING)`, strings.Join(set, ", "), id, p.add(w.prevVersion), owners, owners,
 		p.add(mediaHashes(c)))
+	reportersCTE(&q, &p, c)
 	slotsArg, err = eventsCTE(&q, &p, w)
 	if err != nil {
 		return "", nil, -1, err
@@ -288,6 +289,31 @@ func updateCase(w caseWrite) (sql string, args []any, slotsArg int, err error) {
 	logCTE(&q, &p, w.tallies)
 	q.WriteString("\n\tSELECT COUNT(*) FROM written")
 	return q.String(), p, slotsArg, nil
+}
+
+// reportersCTE adds the rows of the reporters index (case_reporters) that the write of c must make
+// sure of (dispatcher.ReporterIndex), if it has any: most cases have none.
+func reportersCTE(sql *strings.Builder, p *params, c *dispatcher.Case) {
+	rows := dispatcher.ReporterIndex(c)
+	if len(rows) == 0 {
+		return
+	}
+	into, channel, phone, openid, external := make([]string, len(rows)), make([]string, len(rows)),
+		make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows))
+	seq := make([]int32, len(rows))
+	for i, r := range rows {
+		into[i], seq[i], channel[i], phone[i], openid[i], external[i] = r.Into, int32(r.Seq), r.Channel, r.Phone, r.OpenID, r.ExternalID
+	}
+	fmt.Fprintf(sql, `,
+		reporters AS (
+			INSERT INTO case_reporters (case_id, source_id, seq, channel, phone, openid, external_id)
+			SELECT t.id, w.id, r.seq, r.channel, r.phone, r.openid, r.external_id
+			FROM unnest(%s::text[], %s::int[], %s::text[], %s::text[], %s::text[], %s::text[])
+				AS r (into_number, seq, channel, phone, openid, external_id)
+			CROSS JOIN written AS w
+			JOIN cases AS t ON t.id = CASE WHEN r.into_number = '' THEN w.id
+				ELSE (SELECT id FROM cases WHERE number = r.into_number) END
+			ON CONFLICT DO NOTHING)`, p.add(into), p.add(seq), p.add(channel), p.add(phone), p.add(openid), p.add(external))
 }
 
 const caseColumns = "number, state, owner, unit, channel, external_id, category, jurisdiction, " +

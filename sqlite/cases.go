@@ -63,6 +63,9 @@ func writeRest(ctx context.Context, tx *sql.Tx, c *dispatcher.Case, evs []*dispa
 	if err := putCaseMedia(ctx, tx, c); err != nil {
 		return err
 	}
+	if err := putCaseReporters(ctx, tx, c); err != nil {
+		return err
+	}
 	if err := insertEvents(ctx, tx, c, evs); err != nil {
 		return err
 	}
@@ -156,6 +159,26 @@ func putCaseUnits(ctx context.Context, tx *sql.Tx, c *dispatcher.Case) error {
 	return nil
 }
 
+// putCaseReporters indexes the reporters a case has besides its first (case_reporters): its joined
+// reports, and, once it is merged into another case, its own reporters under that case. Reports
+// only ever grow, so rows are only added.
+func putCaseReporters(ctx context.Context, tx *sql.Tx, c *dispatcher.Case) error {
+	for _, r := range dispatcher.ReporterIndex(c) {
+		target := "?"
+		args := []any{c.ID}
+		if r.Into != "" {
+			target, args = "(SELECT id FROM cases WHERE number = ?)", []any{r.Into}
+		}
+		args = append(args, c.ID, r.Seq, r.Channel, r.Phone, r.OpenID, r.ExternalID)
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO case_reporters
+			(case_id, source_id, seq, channel, phone, openid, external_id)
+			SELECT `+target+`, ?, ?, ?, ?, ?, ? WHERE `+target+` IS NOT NULL`, append(args, args[:1]...)...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Case returns the case with the given ID.
 func (s *Store) Case(ctx context.Context, id int64) (*dispatcher.Case, error) {
 	return s.oneCase(ctx, "WHERE id = ?", []any{id}, notFound("no case %d", id))
@@ -173,8 +196,15 @@ func (s *Store) CaseByExternalID(ctx context.Context, channel, externalID string
 	}
 	// external_id <> '' lets SQLite use the partial unique index cases_external, which it cannot
 	// prove from a bound parameter alone: without it every lookup scans the channel's cases.
-	return s.oneCase(ctx, "WHERE channel = ? AND external_id = ? AND external_id <> ''", []any{channel, externalID},
-		notFound("no case for %s message %s", channel, externalID))
+	missing := notFound("no case for %s message %s", channel, externalID)
+	c, err := s.oneCase(ctx, "WHERE channel = ? AND external_id = ? AND external_id <> ''", []any{channel, externalID}, missing)
+	if dispatcher.ErrorCode(err) != dispatcher.ENotFound {
+		return c, err
+	}
+	// A message that joined an open case of the same problem (Case.Reports).
+	return s.oneCase(ctx, `WHERE id = (SELECT case_id FROM case_reporters
+		WHERE channel = ? AND external_id = ? AND external_id <> '' AND source_id = case_id LIMIT 1)`,
+		[]any{channel, externalID}, missing)
 }
 
 // oneCase reads the case the where clause selects, or returns missing.

@@ -164,11 +164,22 @@ func caseWhere(f dispatcher.CaseFilter) *where {
 		open := anys(dispatcher.OpenStates, stateArg)
 		w.add("(state IN ("+placeholders(len(open))+") OR updated_at >= ?)", append(open, micro(t))...)
 	}
-	if f.Phone != "" { // the expression of the index cases_reporter_phone (migration 0006)
-		w.add("json_extract(body, '$.reporter.phone') = ?", f.Phone)
+	// A reporter's cases: the first reporter (the expression indexes cases_reporter_phone and
+	// cases_reporter_openid, migrations 0006 and 0011) or a later one (case_reporters, 0012).
+	if f.Phone != "" {
+		w.add("(json_extract(body, '$.reporter.phone') = ? OR id IN (SELECT case_id FROM case_reporters WHERE phone = ? AND phone <> ''))",
+			f.Phone, f.Phone)
 	}
-	if f.OpenID != "" { // the expression of the partial index cases_reporter_openid (migration 0011)
-		w.add("json_extract(body, '$.reporter.openid') = ? AND json_extract(body, '$.reporter.openid') IS NOT NULL", f.OpenID)
+	if f.OpenID != "" {
+		w.add("((json_extract(body, '$.reporter.openid') = ? AND json_extract(body, '$.reporter.openid') IS NOT NULL)"+
+			" OR id IN (SELECT case_id FROM case_reporters WHERE openid = ? AND openid <> ''))", f.OpenID, f.OpenID)
+	}
+	if f.MergedInto != "" {
+		w.add("id IN (SELECT source_id FROM case_reporters WHERE case_id = (SELECT id FROM cases WHERE number = ?) AND source_id <> case_id)",
+			f.MergedInto)
+	}
+	if len(f.ExceptStates) > 0 {
+		w.add("state NOT IN ("+placeholders(len(f.ExceptStates))+")", anys(f.ExceptStates, stateArg)...)
 	}
 	if f.Review != "" { // the expression of the partial index cases_review (migration 0011)
 		w.add("json_extract(body, '$.review') = ? AND json_extract(body, '$.review') IS NOT NULL", f.Review)

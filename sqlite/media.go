@@ -216,7 +216,7 @@ func (m *MediaStore) OpenMedia(ctx context.Context, sha256 string, v dispatcher.
 // putCaseMedia indexes the uploaded files c.Media carries (its links are not indexed). Media only
 // ever grows, so rows are only added.
 func putCaseMedia(ctx context.Context, tx *sql.Tx, c *dispatcher.Case) error {
-	for _, h := range c.Media {
+	for _, h := range c.AllMedia() {
 		if !dispatcher.IsMediaHash(h) {
 			continue
 		}

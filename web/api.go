@@ -24,6 +24,9 @@ type complaintRequest struct {
 	ExternalID string             `json:"external_id"`
 	Media      []string           `json:"media"`
 	NonPublic  bool               `json:"non_public"` // the reporter asked not to be published
+	// JoinCase: the caller says the report is about this open case (a candidate of
+	// GET /api/v1/nearby): it joins that case as one more reporter instead of making a case.
+	JoinCase string `json:"join_case"`
 }
 
 // complaint is the report the request describes. The channel defaults to the filer's own: an
@@ -51,7 +54,8 @@ func (req complaintRequest) complaint(filer dispatcher.Role) (dispatcher.Complai
 	}
 	return dispatcher.Complaint{Channel: channel, Nature: req.Nature, Category: req.Category, Text: req.Text,
 		Location: dispatcher.Location{Point: p, Original: orig, Datum: datum, Address: req.Address},
-		Reporter: req.Reporter, ExternalID: req.ExternalID, Media: req.Media, NonPublic: req.NonPublic}, nil
+		Reporter: req.Reporter, ExternalID: req.ExternalID, Media: req.Media, NonPublic: req.NonPublic,
+		JoinCase: strings.TrimSpace(req.JoinCase)}, nil
 }
 
 func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
@@ -75,7 +79,8 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, a *dispatc
 		status = http.StatusOK
 	}
 	// A duplicate is somebody else's earlier report: masked like every case served.
-	writeJSON(w, status, map[string]any{"case": dispatcher.View(a.Actor(), res.Case), "duplicate": res.Duplicate})
+	writeJSON(w, status, map[string]any{"case": dispatcher.View(a.Actor(), res.Case), "duplicate": res.Duplicate,
+		"joined": res.Joined})
 }
 
 func (s *Server) handleListCases(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
@@ -124,6 +129,22 @@ func (s *Server) handleCaseNotices(w http.ResponseWriter, r *http.Request, a *di
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"notices": notices})
+}
+
+// handleCaseReporters lists everyone who reported the case's problem (joined and merged reports
+// included), their contacts masked unless the actor may see contacts.
+func (s *Server) handleCaseReporters(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {
+	c, err := s.lookupCase(r, a)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rs, err := s.svc.Reporters(r.Context(), a.Actor(), c.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"reporters": rs})
 }
 
 // caseWithEvents reads the case named in the path and its events, as the actor may see them.

@@ -113,6 +113,7 @@ func (s *Server) apiRoutes() []route {
 		h("GET /api/v1/cases/{number}", s.authed(s.handleGetCase)),
 		h("GET /api/v1/cases/{number}/events", s.authed(s.handleCaseEvents)),
 		h("GET /api/v1/cases/{number}/notices", s.authed(s.handleCaseNotices)),
+		h("GET /api/v1/cases/{number}/reporters", s.authed(s.handleCaseReporters)),
 		h("POST /api/v1/cases/{number}/actions", s.authed(s.handleAction)),
 		h("POST /api/v1/cases/{number}/contact", s.authed(s.handleRevealContact)),
 		h("GET /api/v1/stream", s.authedQuery(s.handleStream)),

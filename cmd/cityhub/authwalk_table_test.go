@@ -38,6 +38,7 @@ func walkTable() []walkRow {
 		{pattern: "GET /api/v1/cases/{number}", path: gnCase(""), body: noBody, want: caseRoute(200, nil)},
 		{pattern: "GET /api/v1/cases/{number}/events", path: gnCase("/events"), body: noBody, want: caseRoute(200, nil)},
 		{pattern: "GET /api/v1/cases/{number}/notices", path: gnCase("/notices"), body: noBody, want: caseRoute(200, nil)},
+		{pattern: "GET /api/v1/cases/{number}/reporters", path: gnCase("/reporters"), body: noBody, want: caseRoute(200, nil)},
 		// Measures are the centre's and the leaders': a street team is measured, it does not read them here.
 		{pattern: "GET /api/v1/measures", path: fixed("/api/v1/measures"), body: noBody, want: only(200, 403, centre...)},
 		{pattern: "GET /api/v1/measures/series", path: fixed("/api/v1/measures/series?dim=channel&interval=month&period=year"), body: noBody, want: only(200, 403, centre...)},
