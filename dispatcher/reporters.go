@@ -8,10 +8,6 @@ import (
 // ActJoin records a report that joined an open case of the same problem (duplicates.go).
 const ActJoin = "join"
 
-// MReports counts the reports people made: each case's first and every report joined to a case.
-// MReceived counts the problems (cases); the two differ by the duplicates caught at intake.
-const MReports = "reports"
-
 // Report is one more person's report of a case's problem, joined to the case at intake. The
 // case's own Reporter made the first; Reports are the rest, in order. Its reporter is personal
 // data under the same rules as the case's (masked outside the command centre).
@@ -37,6 +33,7 @@ func (c *Case) ReporterCount() int { return 1 + len(c.Reports) }
 // or the reporter of a case merged into it (Case names the case they filed then).
 type CaseReporter struct {
 	Case    string    `json:"case"`
+	Seq     int       `json:"seq"` // in that case: 0 its first reporter, then its joined reports (Report.Seq)
 	Channel string    `json:"channel"`
 	Contact Contact   `json:"contact"`
 	At      time.Time `json:"at"`
@@ -71,7 +68,7 @@ func (s *Service) Reporters(ctx context.Context, actor Actor, caseID int64) ([]C
 func reportersOf(c *Case, merged bool) []CaseReporter {
 	out := []CaseReporter{{Case: c.Number, Channel: c.Channel, Contact: c.Reporter, At: c.CreatedAt, Merged: merged}}
 	for _, r := range c.Reports {
-		out = append(out, CaseReporter{Case: c.Number, Channel: r.Channel, Contact: r.Reporter, At: r.At,
+		out = append(out, CaseReporter{Case: c.Number, Seq: r.Seq, Channel: r.Channel, Contact: r.Reporter, At: r.At,
 			Joined: true, Merged: merged})
 	}
 	return out

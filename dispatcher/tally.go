@@ -8,6 +8,7 @@ import "slices"
 // measures.go are built from them.
 const (
 	MReceived     = "received"             // problems: reports that became cases and were not merged into another (mergecount.go)
+	MReports      = "reports"              // reports people made (来件): every case's first, every report joined to a case (duplicates.go)
 	MRegistered   = "registered"           // cases registered (立案), by a person or the automatic policy
 	MClosed       = "closed"               // cases closed: check passed, or an outside agency's reply recorded
 	MClosedOnTime = "closed_on_time"       // closed cases whose handling deadline had not passed

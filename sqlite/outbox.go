@@ -59,6 +59,14 @@ func (s *Store) OutboxClaim(ctx context.Context, channel string, now time.Time, 
 	if limit <= 0 {
 		return nil, nil
 	}
+	// Most rounds find nothing due: asked of a reader first, they leave the single writer alone.
+	var due bool
+	if err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM outbox
+		WHERE channel = ? AND sent_at IS NULL AND gave_up = 0 AND next_at <= ?)`, channel, micro(now)).Scan(&due); err != nil {
+		return nil, storeErr(err, "the messages could not be claimed")
+	} else if !due {
+		return nil, nil
+	}
 	var items []dispatcher.OutboxItem
 	err := s.write(ctx, "the messages could not be claimed", func(ctx context.Context, tx *sql.Tx) error {
 		var err error

@@ -69,6 +69,7 @@ func Run(t *testing.T, open func(t *testing.T) dispatcher.Store) {
 		{"WriteAdmin", testWriteAdmin},
 		{"CellTallies", testCellTallies},
 		{"ListCasesCells", testListCasesCells},
+		{"ReportersIndex", testReportersIndex},
 		{"DisplayTokens", testDisplayTokens},
 		{"ConcurrentCreate", testConcurrentCreate},
 		{"ConcurrentFailuresStayApart", testConcurrentFailuresStayApart},

@@ -25,7 +25,7 @@ type complaintRequest struct {
 	Media      []string           `json:"media"`
 	NonPublic  bool               `json:"non_public"` // the reporter asked not to be published
 	// JoinCase: the caller says the report is about this open case (a candidate of
-	// GET /api/v1/nearby): it joins that case as one more reporter instead of making a case.
+	// GET /api/v1/cases/nearby): it joins that case as one more reporter instead of making a case.
 	JoinCase string `json:"join_case"`
 }
 
@@ -75,7 +75,7 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, a *dispatc
 		return
 	}
 	status := http.StatusCreated
-	if res.Duplicate {
+	if res.Duplicate || res.Joined { // no case was made: an earlier one answers
 		status = http.StatusOK
 	}
 	// A duplicate is somebody else's earlier report: masked like every case served.

@@ -53,6 +53,8 @@ type Config struct {
 	// WeChatPoll and WeChatRetryBase pace the channel's workers (0: 2 s, and 5 s doubling); tests
 	// shorten them.
 	WeChatPoll, WeChatRetryBase time.Duration
+	// SMS is the gateway of the closure texts (sms.go).
+	SMS SMSConfig
 }
 
 // flagSet declares the common flags with their environment defaults.

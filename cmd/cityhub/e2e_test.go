@@ -167,7 +167,7 @@ func TestEndToEndReportReachesTheRightTeam(t *testing.T) {
 	for _, want := range []string{"cityhub_http_requests_total", "cityhub_cases{state=\"in_progress\"} 1", "cityhub_streams_open 2",
 		"cityhub_store_writes_total 3", "cityhub_store_commits_total 3"} {
 		if !strings.Contains(metrics, want) {
-			t.Errorf("/metrics lacks %q", want)
+			t.Errorf("/metrics lacks %q\n%s", want, grepLines(metrics, "cityhub_store_"))
 		}
 	}
 }
@@ -252,4 +252,14 @@ func TestEndToEndOpen311AndStreamResume(t *testing.T) {
 		}
 		seen[m.ID], prev = true, m.ID
 	}
+}
+
+func grepLines(s, prefix string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

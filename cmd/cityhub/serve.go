@@ -16,6 +16,7 @@ import (
 
 	"cityhub/dispatcher"
 	"cityhub/intake/open311"
+	"cityhub/intake/sms"
 	"cityhub/intake/wechat"
 	"cityhub/media"
 	"cityhub/refdata"
@@ -44,6 +45,7 @@ type Main struct {
 
 	refVersion int64          // the reference data version the service runs on
 	wechat     *wechat.Intake // the WeChat channel's workers, when configured
+	sms        *sms.Notifier  // the closure texts to reporters who left a phone
 }
 
 // watchReference reloads the reference data (units, categories, calendar, jurisdictions) when
@@ -99,6 +101,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.IntVar(&m.Config.Open311Rate, "open311-rate", 600, "Open311 reports accepted per api key per minute (0: no cap)")
 	publicURL := fs.String("public-url", os.Getenv("CITYHUB_PUBLIC_URL"), "root URL the public reaches the hub at (default: from each request)")
 	wechatFlags(fs, &m.Config)
+	smsFlags(fs, &m.Config)
 	fs.StringVar(&m.Config.MapTiles, "map-tiles", os.Getenv("CITYHUB_MAP_TILES"), "tile server URL template for the consoles' maps, e.g. https://{s}.tiles.example.cn/{z}/{x}/{y}.png (default: no tiles, the jurisdictions alone)")
 	fs.StringVar(&m.Config.MapTilesDatum, "map-tiles-datum", envOr("CITYHUB_MAP_TILES_DATUM", "wgs84"), "datum the tiles are drawn in: wgs84, or gcj02 for AMap, Tencent and most Chinese tile servers")
 	maxImage := fs.Int("max-image-mb", envInt("CITYHUB_MAX_IMAGE_MB", media.DefaultMaxImage>>20), "largest photo accepted, in MB")
@@ -125,6 +128,9 @@ func (m *Main) ParseFlags(args []string) error {
 		return usageError{"serve: --trusted-proxies: " + err.Error()}
 	}
 	if err := checkWeChat(&m.Config); err != nil {
+		return usageError{"serve: " + err.Error()}
+	}
+	if err := checkSMS(&m.Config); err != nil {
 		return usageError{"serve: " + err.Error()}
 	}
 	m.Config.DemoPassword = os.Getenv("CITYHUB_DEMO_PASSWORD")
@@ -182,6 +188,7 @@ func (m *Main) start() error {
 	if err != nil {
 		return err
 	}
+	m.startSMS(bg)
 	var commitStats func() (int64, int64)
 	if st, ok := m.store.(dispatcher.CommitStats); ok {
 		commitStats = st.CommitStats
@@ -261,6 +268,9 @@ func (m *Main) close() error {
 	}
 	if m.wechat != nil {
 		m.wechat.Close()
+	}
+	if m.sms != nil {
+		m.sms.Close()
 	}
 	m.wg.Wait()
 	if m.shared != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"cityhub/dispatcher"
+	"cityhub/internal/courier"
 )
 
 // Actor is who the WeChat channel is in the case record: the system, filing what a citizen sent
@@ -57,6 +58,9 @@ type Intake struct {
 	mu   sync.Mutex
 	stop context.CancelFunc
 	done chan struct{}
+
+	followOnce sync.Once
+	follower   *courier.Follower // the event log, for notices (notice.go)
 }
 
 var _ Responder = (*Intake)(nil)

@@ -1,15 +1,14 @@
 package wechat
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"slices"
-	"sync"
 	"time"
 
 	"cityhub/dispatcher"
+	"cityhub/internal/courier"
 	"cityhub/media"
 )
 
@@ -107,87 +106,22 @@ func (in *Intake) round(ctx context.Context) {
 	in.work(ctx, outboxNotice, noticeBatch, in.deliver)
 }
 
-// work claims what is due on one outbox channel and does it, a batch at a time.
+// work claims what is due on one outbox channel and does it, a batch at a time, a case's items
+// in order (the courier's rules), with the channel's retry policy.
 func (in *Intake) work(ctx context.Context, channel string, batch int, do func(context.Context, job) error) {
-	for ctx.Err() == nil {
-		items, err := in.opt.Outbox.OutboxClaim(ctx, channel, in.now(), lease, batch)
-		if err != nil {
-			in.log.Warn("wechat: claiming work", "channel", channel, "err", err)
-			return
-		}
-		var wg sync.WaitGroup
-		for _, group := range byCase(items) {
-			wg.Go(func() { in.inOrder(ctx, group, do) })
-		}
-		wg.Wait()
-		if len(items) < batch {
-			return
-		}
-	}
-}
-
-// byCase groups the items of one case, oldest first: a citizen told "closed" before "resolved"
-// would be confused. Items of no case (downloads before filing) are groups of their own.
-func byCase(items []dispatcher.OutboxItem) [][]dispatcher.OutboxItem {
-	var groups [][]dispatcher.OutboxItem
-	at := map[int64]int{}
-	slices.SortFunc(items, func(a, b dispatcher.OutboxItem) int { return cmp.Compare(a.ID, b.ID) })
-	for _, it := range items {
-		if i, ok := at[it.CaseID]; ok && it.CaseID != 0 {
-			groups[i] = append(groups[i], it)
-			continue
-		}
-		at[it.CaseID] = len(groups)
-		groups = append(groups, []dispatcher.OutboxItem{it})
-	}
-	return groups
-}
-
-// inOrder does a case's items one after the other. After a failure the later ones wait: their
-// claim lapses and they come back after the failed one has had its retry.
-func (in *Intake) inOrder(ctx context.Context, group []dispatcher.OutboxItem, do func(context.Context, job) error) {
-	for _, it := range group {
-		if !in.attempt(ctx, it, do) {
-			return
-		}
-	}
-}
-
-// attempt does one item and records the outcome: sent, or failed with the next try after a
-// growing pause, or given up when it cannot succeed or has failed long enough.
-func (in *Intake) attempt(ctx context.Context, it dispatcher.OutboxItem, do func(context.Context, job) error) (done bool) {
-	var j job
-	err := json.Unmarshal(it.Payload, &j)
-	if err == nil {
-		err = do(ctx, j)
-	}
-	// The outcome is recorded even when the worker is stopping: a notice sent but not marked
-	// would be sent again after the restart.
-	stopping := ctx.Err() != nil
-	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err == nil {
-		if err := in.opt.Outbox.OutboxSent(rec, it.ID, in.now()); err != nil {
-			in.log.Warn("wechat: recording a sent item", "err", err)
-		}
-		return true
-	}
-	giveUp := !retryable(err) || it.Attempts+1 >= maxAttempts
-	if !stopping { // an attempt cut short by the shutdown is no news
-		in.log.Warn("wechat: work failed", "key", it.Key, "attempt", it.Attempts+1, "give_up", giveUp, "err", err)
-	}
-	next := in.now().Add(retryWait(in.opt.RetryBase, it.Attempts+1))
-	if err := in.opt.Outbox.OutboxFailed(rec, it.ID, next, err.Error(), giveUp); err != nil {
-		in.log.Warn("wechat: recording a failed item", "err", err)
-	}
-	return giveUp // the next of the case need not wait for one that will not be tried again
-}
-
-func retryWait(base time.Duration, failures int) time.Duration {
-	if failures > 20 {
-		return retryMax
-	}
-	return min(base<<(failures-1), retryMax)
+	courier.Worker{Outbox: in.opt.Outbox, Channel: channel, Batch: batch, Lease: lease,
+		Retry: courier.Retry{Base: in.opt.RetryBase, Max: retryMax, Attempts: maxAttempts},
+		Now:   in.now, Log: in.log, Do: func(ctx context.Context, it dispatcher.OutboxItem) error {
+			var j job
+			err := json.Unmarshal(it.Payload, &j)
+			if err == nil {
+				err = do(ctx, j)
+			}
+			if err != nil && !retryable(err) {
+				return courier.Permanent(err)
+			}
+			return err
+		}}.Work(ctx)
 }
 
 // permanent marks a failure that trying again cannot cure.

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
 	"cityhub/dispatcher"
+	"cityhub/internal/courier"
 )
 
 // Template is one of the bureau's template messages (模板消息), sent when the citizen has not
@@ -45,65 +47,65 @@ func CheckTemplates(t map[string]Template) error {
 
 const cursorKey = "wechat:notice:cursor"
 
-// followEvents queues a notice for every event of a WeChat case that its citizen should hear of.
-// Every instance follows the log; the outbox keeps one item per event, and the cursor moves by
-// compare-and-set, so each notice is queued once whichever instance sees it first.
+// followEvents queues the notices the new events owe WeChat citizens (see notices), once whichever
+// instance sees them first.
 func (in *Intake) followEvents(ctx context.Context) error {
-	after, rev, err := in.cursor(ctx)
-	if err != nil {
-		return err
-	}
-	evs, err := in.svc.EventsAfter(ctx, Actor, after, 1000)
-	if err != nil || len(evs) == 0 {
-		return err
-	}
-	if items := in.notices(evs); len(items) > 0 {
-		if err := in.opt.Outbox.OutboxAdd(ctx, items); err != nil {
-			return err
-		}
-	}
-	last := strconv.FormatInt(evs[len(evs)-1].ID, 10)
-	if _, err := in.opt.KV.KVPut(ctx, cursorKey, []byte(last), rev, 0); dispatcher.ErrorCode(err) != dispatcher.EConflict {
-		return err
-	}
-	return nil // another instance moved it meanwhile: it queued the same items
+	in.followOnce.Do(func() {
+		in.follower = &courier.Follower{Key: cursorKey, KV: in.opt.KV, Outbox: in.opt.Outbox, Events: in.svc, Actor: Actor,
+			Owed: in.notices, Now: in.now}
+	})
+	return in.follower.Follow(ctx)
 }
 
-// cursor is the last event looked at. The first instance to start begins at the end of the log:
-// cases filed before the channel existed have no WeChat citizen to tell.
-func (in *Intake) cursor(ctx context.Context) (int64, int64, error) {
-	e, err := in.opt.KV.KVGet(ctx, cursorKey)
-	if dispatcher.ErrorCode(err) == dispatcher.ENotFound {
-		last, err := in.svc.LastEventID(ctx)
-		if err != nil {
-			return 0, 0, err
-		}
-		rev, err := in.opt.KV.KVPut(ctx, cursorKey, []byte(strconv.FormatInt(last, 10)), 0, 0)
-		if dispatcher.ErrorCode(err) == dispatcher.EConflict {
-			return in.cursor(ctx)
-		}
-		return last, rev, err
-	}
-	if err != nil {
-		return 0, 0, err
-	}
-	n, err := strconv.ParseInt(string(e.Value), 10, 64)
-	return n, e.Rev, err
-}
-
-func (in *Intake) notices(evs []*dispatcher.Event) []dispatcher.OutboxItem {
+// notices are the items the events owe: every notice to the citizen who filed a WeChat case, and
+// the closure to every other WeChat citizen who reported the same problem (a report joined to the
+// case, or a case merged into it), whatever channel the case came by.
+func (in *Intake) notices(ctx context.Context, evs []*dispatcher.Event) ([]dispatcher.OutboxItem, error) {
 	var items []dispatcher.OutboxItem
 	for _, ev := range evs {
 		kind, ok := noticeKinds[ev.Type]
-		if !ok || ev.Summary.Channel != dispatcher.ChannelWeChat {
+		if !ok {
 			continue
 		}
-		j := job{Kind: kind, Number: ev.Summary.Number, EventID: ev.ID, Reason: ev.Reason}
-		b, _ := json.Marshal(j)
-		items = append(items, dispatcher.OutboxItem{Key: "wechat:event:" + strconv.FormatInt(ev.ID, 10),
-			Channel: outboxNotice, CaseID: ev.CaseID, Payload: b, NextAt: in.now(), CreatedAt: in.now()})
+		key := "wechat:event:" + strconv.FormatInt(ev.ID, 10)
+		if ev.Summary.Channel == dispatcher.ChannelWeChat {
+			items = append(items, in.noticeItem(ev, kind, "", key))
+		}
+		if kind != "closed" {
+			continue
+		}
+		others, err := in.otherReporters(ctx, ev.CaseID)
+		if err != nil {
+			return nil, err
+		}
+		for _, openID := range others {
+			items = append(items, in.noticeItem(ev, kind, openID, key+":"+openID))
+		}
 	}
-	return items
+	return items, nil
+}
+
+func (in *Intake) noticeItem(ev *dispatcher.Event, kind, openID, key string) dispatcher.OutboxItem {
+	j := job{Kind: kind, OpenID: openID, Number: ev.Summary.Number, EventID: ev.ID, Reason: ev.Reason}
+	b, _ := json.Marshal(j)
+	return dispatcher.OutboxItem{Key: key, Channel: outboxNotice, CaseID: ev.CaseID, Payload: b,
+		NextAt: in.now(), CreatedAt: in.now()}
+}
+
+// otherReporters are the OpenIDs of the case's WeChat reporters besides its first reporter.
+func (in *Intake) otherReporters(ctx context.Context, caseID int64) ([]string, error) {
+	rs, err := in.svc.Reporters(ctx, Actor, caseID)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range rs[min(1, len(rs)):] {
+		if r.Channel == dispatcher.ChannelWeChat && r.Contact.OpenID != "" && !slices.Contains(out, r.Contact.OpenID) &&
+			r.Contact.OpenID != rs[0].Contact.OpenID {
+			out = append(out, r.Contact.OpenID)
+		}
+	}
+	return out, nil
 }
 
 // deliver sends one notice: as a customer-service message while the citizen is in the 48-hour
@@ -113,6 +115,9 @@ func (in *Intake) deliver(ctx context.Context, j job) error {
 	c, err := in.svc.CaseByNumber(ctx, Actor, j.Number)
 	if err != nil {
 		return err
+	}
+	if j.OpenID != "" { // another reporter of the same problem: told of the closure, not asked
+		return in.send(ctx, j.OpenID, j, c, in.sameProblemText(c))
 	}
 	openID := c.Reporter.OpenID
 	if openID == "" {
@@ -181,6 +186,12 @@ func (in *Intake) noticeText(j job, c *dispatcher.Case) string {
 		return head + "已重新办理，办结后会再通知您。"
 	}
 	return head + "状态：" + citizenState(c)
+}
+
+// sameProblemText tells a citizen whose report was joined or merged into the case that it closed.
+func (in *Intake) sameProblemText(c *dispatcher.Case) string {
+	cat, _ := in.svc.Category(c.Category)
+	return fmt.Sprintf("您反映的“%s”问题与案件 %s 为同一问题，已合并办理，现已办结。感谢您的反映！", cat.Name, c.Number)
 }
 
 func (in *Intake) unitName(code string) string {

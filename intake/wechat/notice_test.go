@@ -10,6 +10,7 @@ import (
 
 	"cityhub/dispatcher"
 	"cityhub/intake/wechat/wechattest"
+	"cityhub/internal/courier"
 )
 
 // Test accounts of the fixture's demo district.
@@ -272,7 +273,7 @@ func TestNoticesOfOneCaseGoInOrder(t *testing.T) {
 	items := []dispatcher.OutboxItem{{ID: 5, CaseID: 2}, {ID: 3, CaseID: 1}, {ID: 4, CaseID: 2}, {ID: 1, CaseID: 1},
 		{ID: 2, CaseID: 0}, {ID: 6, CaseID: 0}}
 	var got [][]int64
-	for _, g := range byCase(items) {
+	for _, g := range courier.ByCase(items) {
 		var ids []int64
 		for _, it := range g {
 			ids = append(ids, it.ID)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { canMergeAfterFiling, fileReport, FilingError, mayMerge, type FiledCase } from './filing'
+import { fileReport, FilingError, type FiledCase } from './filing'
 import { emptyForm, type IntakeForm } from './intake'
 
 const form = (over: Partial<IntakeForm> = {}): IntakeForm => ({
@@ -13,7 +13,10 @@ function hub(state: string, fail: Record<string, Error> = {}) {
     calls.push({ path, body: body as Record<string, unknown> })
     const key = path.endsWith('/actions') ? (body as { action: string }).action : path
     if (fail[key]) throw fail[key]
-    const c: FiledCase = { number: 'QJ20261204000009', state, owner: state === 'received' ? 'CMD' : 'QJ-GN-DD' }
+    const joined = (body as { join_case?: string }).join_case
+    const c: FiledCase = joined
+      ? { number: joined, state: 'dispatched', owner: 'QJ-GN-DD', reports: [{}, {}] }
+      : { number: 'QJ20261204000009', state, owner: state === 'received' ? 'CMD' : 'QJ-GN-DD' }
     return { case: c } as T
   }
   return { calls, post }
@@ -22,54 +25,32 @@ function hub(state: string, fail: Record<string, Error> = {}) {
 describe('fileReport', () => {
   it('files a complaint and says where it went', async () => {
     const h = hub('dispatched')
-    const r = await fileReport(form(), 'operator', null, h.post)
+    const r = await fileReport(form(), null, h.post)
     expect(h.calls.map((c) => c.path)).toEqual(['/api/v1/complaints'])
     expect(r).toEqual({ number: 'QJ20261204000009', ok: true, message: '已登记 QJ20261204000009，已派遣至QJ-GN-DD' })
   })
   it('answers an inquiry on the spot after filing it', async () => {
     const h = hub('received')
-    const r = await fileReport(form({ nature: 'inquiry', answer: ' 每周二收运 ' }), 'operator', null, h.post)
+    const r = await fileReport(form({ nature: 'inquiry', answer: ' 每周二收运 ' }), null, h.post)
     expect(h.calls[1]).toEqual({ path: '/api/v1/cases/QJ20261204000009/actions', body: { action: 'answer', text: '每周二收运' } })
     expect(r.ok).toBe(true)
     expect(r.message).toContain('直接办结')
   })
-  it('merges a report that stays in the centre into the earlier case', async () => {
-    const h = hub('received')
-    const r = await fileReport(form(), 'operator', { number: 'QJ1', reason: '同一摊贩' }, h.post)
-    expect(h.calls[1].body).toEqual({ action: 'merge', into: 'QJ1', reason: '同一摊贩' })
-    expect(r).toMatchObject({ ok: true, message: '已登记 QJ20261204000009 并合并到 QJ1' })
-  })
-  it('notes a repeat it may not merge (dispatched at once) and says who settles it', async () => {
+  it('joins a call about an open case nearby to it: one request, no second case', async () => {
     const h = hub('dispatched')
-    const r = await fileReport(form(), 'operator', { number: 'QJ1', distance_m: 42.4, reason: '同一摊贩' }, h.post)
-    expect(h.calls[1].body.action).toBe('note')
-    expect(h.calls[1].body.text).toContain('QJ1')
-    expect(h.calls[1].body.text).toContain('42 米')
-    expect(r.ok).toBe(false)
-    expect(r.message).toContain('值班长')
+    const r = await fileReport(form(), { number: 'QJ1', distance_m: 42.4 }, h.post)
+    expect(h.calls).toHaveLength(1)
+    expect(h.calls[0].body).toMatchObject({ category: '0501', join_case: 'QJ1' })
+    expect(r).toEqual({ number: 'QJ1', ok: true, message: '已并入 QJ1（同一问题，第 3 位反映人），不另立案；办结时将告知来电人' })
   })
   it('throws only when the report itself is refused: nothing was stored', async () => {
     const h = hub('dispatched', { '/api/v1/complaints': new Error('未知的事件类别') })
-    await expect(fileReport(form(), 'operator', null, h.post)).rejects.toBeInstanceOf(FilingError)
+    await expect(fileReport(form(), null, h.post)).rejects.toBeInstanceOf(FilingError)
   })
   it('reports a failed step after filing without throwing, so that nobody files twice', async () => {
-    const h = hub('received', { merge: new Error('两案相距 600 米') })
-    const r = await fileReport(form(), 'operator', { number: 'QJ1', reason: '重复' }, h.post)
+    const h = hub('received', { answer: new Error('只有受理员可以直接答复') })
+    const r = await fileReport(form({ nature: 'inquiry', answer: '每周二' }), null, h.post)
     expect(r).toMatchObject({ number: 'QJ20261204000009', ok: false })
-    expect(r.message).toContain('两案相距 600 米')
-  })
-})
-
-describe('who may merge', () => {
-  it('is the operator or shift leader, while the case is still in the centre', () => {
-    expect(mayMerge('operator', 'received')).toBe(true)
-    expect(mayMerge('shift_leader', 'registered')).toBe(true)
-    expect(mayMerge('operator', 'dispatched')).toBe(false)
-    expect(mayMerge('dispatcher', 'received')).toBe(false)
-  })
-  it('is known before filing from the route preview', () => {
-    expect(canMergeAfterFiling('operator', 'centre')).toBe(true)
-    expect(canMergeAfterFiling('operator', 'dispatch')).toBe(false)
-    expect(canMergeAfterFiling('operator', undefined)).toBe(false)
+    expect(r.message).toContain('只有受理员可以直接答复')
   })
 })

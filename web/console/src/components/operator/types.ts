@@ -25,7 +25,7 @@ export interface RoutePreview {
 }
 
 /** NearbyRow is a row of GET /api/v1/cases/nearby: an open case of the category close by. */
-export type NearbyRow = CaseRow & { distance_m: number }
+export type NearbyRow = CaseRow & { distance_m: number; reporters: number }
 
 export interface NearbyAnswer {
   radius_m: number
