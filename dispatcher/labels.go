@@ -10,7 +10,7 @@ var stateLabels = map[State]string{
 }
 
 var actionLabels = map[string]string{
-	ActReceive: "受理", ActVerify: "核实", ActRegister: "立案", ActReject: "不予立案",
+	ActReceive: "受理", ActJoin: "同一问题又一人反映", ActVerify: "核实", ActRegister: "立案", ActReject: "不予立案",
 	ActAnswer: "直接办结", ActMerge: "合并", ActDispatch: "派遣", ActArbitrate: "仲裁派遣",
 	ActTransfer: "移交", ActRecordReply: "登记回复", ActAcknowledge: "签收", ActReturn: "回退",
 	ActReassign: "改派", ActExtendRequest: "申请延期", ActExtendApprove: "批准延期",

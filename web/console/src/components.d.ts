@@ -91,6 +91,7 @@ declare module 'vue' {
     PositionPicker: typeof import('./components/inspector/PositionPicker.vue')['default']
     QueueNav: typeof import('./components/dispatch/QueueNav.vue')['default']
     QueueTable: typeof import('./components/dispatch/QueueTable.vue')['default']
+    ReporterList: typeof import('./components/case/ReporterList.vue')['default']
     RoutePanel: typeof import('./components/operator/RoutePanel.vue')['default']
     RouterLink: typeof import('vue-router')['RouterLink']
     RouterView: typeof import('vue-router')['RouterView']

@@ -2,7 +2,7 @@
 // the text written, the time granted, the decision... read from the keys dispatcher/effects.go and
 // the scheduler write. Keys it does not know are left out rather than shown raw.
 
-import { categoryName, stateLabel, unitName } from '../../lib/format'
+import { categoryName, channelName, stateLabel, unitName } from '../../lib/format'
 import { reference } from '../../lib/session'
 import { fullTime, limitText, satisfactionNames, type HubEvent, type Limit } from '../../lib/caseData'
 
@@ -28,6 +28,10 @@ export function eventLines(ev: HubEvent): string[] {
     case 'receive':
       push(str(d.text))
       if (d.repeat_of) push(`疑似重复：与 ${str(d.repeat_of)} 相同`)
+      break
+    case 'join':
+      push(`${channelName(str(d.channel))}来件，相距 ${Math.round(Number(d.distance_m) || 0)} 米，第 ${(Number(d.seq) || 0) + 1} 位反映人`)
+      push(str(d.text))
       break
     case 'register':
       if (d.category) push(`类别：${categoryName(str(d.category))}`)
