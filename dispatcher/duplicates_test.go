@@ -53,6 +53,12 @@ func TestTwentyReportsOfOneProblemAreOneCase(t *testing.T) {
 	if n[D.MReceived] != 1 || n[D.MReports] != 20 || n[D.MClosed] != 1 {
 		t.Errorf("counted received %d, reports %d, closed %d; want 1, 20, 1", n[D.MReceived], n[D.MReports], n[D.MClosed])
 	}
+	for _, m := range []string{D.MReceived, D.MReports, D.MClosed} {
+		behind, err := f.svc.MeasureCases(f.ctx, f.actor(t, "boss"), D.MeasureCasesQuery{Measure: m, From: "2026-11-25", To: "2026-11-25"})
+		if err != nil || behind.Total != 1 || behind.Cases[0].ID != c.ID {
+			t.Errorf("cases behind %s: %+v, %v", m, behind, err)
+		}
+	}
 	page, err := f.svc.Cases(f.ctx, f.actor(t, "op1"), D.CaseFilter{Phone: "13900000007"})
 	if err != nil || page.Total != 1 || page.Cases[0].ID != c.ID {
 		t.Errorf("a joined reporter's history: %+v, %v", page, err)

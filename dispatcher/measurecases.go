@@ -24,6 +24,7 @@ type MeasureCasesQuery struct {
 // received (the case's creation) and overdue_open (a gauge: now) are found otherwise.
 var measureEvents = map[string]EventMatch{
 	MRegistered:   {Types: []string{"case.registered"}},
+	MReports:      {Types: []string{"case.received", "case.joined"}},
 	MDispatched:   {Types: []string{"case.dispatched", "case.arbitrated", "case.reassigned", "case.reworked"}},
 	MClosed:       {Types: []string{"case.closed", "case.replied"}},
 	MClosedOnTime: {Types: []string{"case.closed", "case.replied"}, Require: RequireOnTime},

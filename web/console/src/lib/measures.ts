@@ -112,6 +112,7 @@ export const dimNames: Record<string, string> = {
 /** The columns of the measures table: counts, then rates (shown in percent). */
 export const countMeasures: { key: string; label: string }[] = [
   { key: 'received', label: '受理' },
+  { key: 'reports', label: '来件' },
   { key: 'registered', label: '立案' },
   { key: 'dispatched', label: '派遣' },
   { key: 'closed', label: '结案' },
