@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	D "cityhub/dispatcher"
+	"cityhub/geo"
 )
 
 // openCases fills the fixture's store with n open reports of pavement vending (0501) at points
@@ -57,6 +58,24 @@ func BenchmarkConsole5000(b *testing.B) {
 		for b.Loop() {
 			if _, err := f.svc.Nearby(f.ctx, op, guNan, "0501"); err != nil {
 				b.Fatal(err)
+			}
+		}
+	})
+	// The baseline: what the nearby search read before it went through the H3 cells around the
+	// point (issue 15): every open case of the category reported in 30 days, then the distance.
+	b.Run("nearby-scan-baseline", func(b *testing.B) {
+		open := true
+		for b.Loop() {
+			page, err := f.store.ListCases(f.ctx, D.CaseFilter{Open: &open, Category: "0501",
+				CreatedFrom: f.svc.Now().Add(-D.DuplicateWindow), Limit: 20000})
+			if err != nil {
+				b.Fatal(err)
+			}
+			near := 0
+			for _, c := range page.Cases {
+				if geo.Distance(guNan, c.Location.Point) <= D.DuplicateRadius {
+					near++
+				}
 			}
 		}
 	})

@@ -90,8 +90,9 @@ func CellShape(hex string) (center Point, boundary []Point, err error) {
 }
 
 // CellsWithin lists the cells at resolution res that hold every point within radius metres of p:
-// the grid disk around p's cell, wide enough for the smallest cells of the resolution. A caller
-// still measures the exact distance; the cells only narrow what it reads.
+// of the grid disk around p's cell (wide enough for the smallest cells of the resolution), those
+// that come within radius of p (a cell is within its circumradius of its centre). A caller still
+// measures the exact distance; the cells only narrow what it reads.
 func CellsWithin(p Point, res int, radius float64) ([]string, error) {
 	origin, err := h3.LatLngToCell(h3.LatLng{Lat: p.Lat, Lng: p.Lng}, res)
 	if err != nil {
@@ -101,11 +102,34 @@ func CellsWithin(p Point, res int, radius float64) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("geo: cells within %.0f m of %v: %w", radius, p, err)
 	}
-	out := make([]string, len(disk))
-	for i, c := range disk {
-		out[i] = c.String()
+	out := make([]string, 0, len(disk))
+	for _, c := range disk {
+		if near, err := cellNear(c, p, radius); err != nil {
+			return nil, err
+		} else if near {
+			out = append(out, c.String())
+		}
 	}
 	return out, nil
+}
+
+// cellNear reports whether some point of cell c may lie within radius metres of p: whether p is
+// within radius plus the cell's circumradius of its centre.
+func cellNear(c h3.Cell, p Point, radius float64) (bool, error) {
+	ll, err := c.LatLng()
+	if err != nil {
+		return false, fmt.Errorf("geo: centre of %s: %w", c, err)
+	}
+	boundary, err := c.Boundary()
+	if err != nil {
+		return false, fmt.Errorf("geo: boundary of %s: %w", c, err)
+	}
+	centre := Point{Lat: ll.Lat, Lng: ll.Lng}
+	circum := 0.0
+	for _, v := range boundary {
+		circum = max(circum, Distance(centre, Point{Lat: v.Lat, Lng: v.Lng}))
+	}
+	return Distance(p, centre) <= radius+circum, nil
 }
 
 // diskSteps is how many rings around a cell cover radius metres from any point of it. Neighbouring
