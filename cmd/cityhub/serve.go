@@ -189,6 +189,7 @@ func (m *Main) start() error {
 		return err
 	}
 	m.startSMS(bg)
+	m.startKVSweep(bg)
 	var commitStats func() (int64, int64)
 	if st, ok := m.store.(dispatcher.CommitStats); ok {
 		commitStats = st.CommitStats

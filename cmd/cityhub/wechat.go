@@ -83,31 +83,7 @@ func (m *Main) startWeChat(bg context.Context) (http.Handler, error) {
 	m.wechat = wechat.NewIntake(m.svc, wechat.Options{KV: kv, Outbox: outbox, API: api,
 		Templates: m.Config.templates, Log: m.Log, Poll: m.Config.WeChatPoll, RetryBase: m.Config.WeChatRetryBase})
 	m.wechat.Start(bg)
-	if sweeper, ok := kv.(kvSweeper); ok {
-		m.goRun(func() { sweepKV(bg, sweeper, m) })
-	}
 	return wechat.NewWebhook(cfg, m.wechat, kv, m.Log, nil)
-}
-
-// kvSweeper is a store's KV, whose expired rows stay until swept (Redis expires keys itself).
-type kvSweeper interface {
-	KVSweep(ctx context.Context, now time.Time) (int, error)
-}
-
-// sweepKV deletes the expired conversations, claims and tokens every ten minutes.
-func sweepKV(ctx context.Context, s kvSweeper, m *Main) {
-	t := time.NewTicker(10 * time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := s.KVSweep(ctx, time.Now()); err != nil && ctx.Err() == nil {
-				m.Log.Warn("wechat: sweeping expired entries", "err", err)
-			}
-		}
-	}
 }
 
 // runWeChat is `cityhub wechat menu`: it publishes the account's menu (我要举报, 我的诉求, 帮助)

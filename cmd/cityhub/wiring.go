@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"time"
 
 	"cityhub/dispatcher"
 	"cityhub/postgres"
@@ -122,4 +123,34 @@ func openMedia(store dispatcher.Store, cfg Config) (dispatcher.MediaStore, error
 		return sqlite.NewMediaStore(st, filepath.Join(filepath.Dir(path), "media"))
 	}
 	return nil, nil
+}
+
+// kvSweeper is a store's KV, whose expired rows stay until swept (Redis expires keys itself).
+type kvSweeper interface {
+	KVSweep(ctx context.Context, now time.Time) (int, error)
+}
+
+// sweepKV deletes the expired entries of the store's KV every ten minutes: WeChat conversations,
+// claims of channel messages, access tokens, rate-limit windows.
+func sweepKV(ctx context.Context, s kvSweeper, m *Main) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.KVSweep(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				m.Log.Warn("kv: sweeping expired entries", "err", err)
+			}
+		}
+	}
+}
+
+// startKVSweep sweeps the store's KV when the instances share it through the store (Redis expires
+// its keys itself).
+func (m *Main) startKVSweep(bg context.Context) {
+	if sweeper, ok := m.shared.kvOr(m.store).(kvSweeper); ok {
+		m.goRun(func() { sweepKV(bg, sweeper, m) })
+	}
 }
