@@ -22,7 +22,10 @@ type draft struct {
 	Location *dispatcher.Location `json:"location,omitempty"`
 	Hint     *dispatcher.Location `json:"hint,omitempty"` // the phone's last reported position
 	Photos   []photo              `json:"photos,omitempty"`
-	Filed    string               `json:"filed,omitempty"` // the case number, once filed
+	Filed    string               `json:"filed,omitempty"` // the case number, once filed (or joined)
+	// Same are the open cases nearby of the same category offered with the summary, by number:
+	// "同一 N" joins the report to one of them instead of filing a case (same.go).
+	Same []string `json:"same,omitempty"`
 }
 
 // photo is one picture or video the citizen sent: its WeChat MediaId until it is downloaded, then
@@ -239,7 +242,7 @@ func (in *Intake) nextStep(d *draft) Reply {
 	case d.Location == nil:
 		return Reply{Text: in.received(d) + textAskLocation}
 	}
-	return Reply{Text: in.summary(d)}
+	return Reply{Text: in.summary(d) + in.offerSame(d)}
 }
 
 // received acknowledges the photos, the one thing a citizen cannot see in the summary yet.

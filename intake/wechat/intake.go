@@ -147,6 +147,8 @@ func (in *Intake) onText(ctx context.Context, openID, text string) (Reply, error
 		return Reply{Text: textHelp}, nil
 	case text == "当前位置":
 		return in.useHint(ctx, openID)
+	case strings.HasPrefix(text, "同一"):
+		return in.joinSame(ctx, openID, strings.TrimSpace(strings.TrimPrefix(text, "同一")))
 	case strings.HasPrefix(text, "查询"):
 		return in.track(ctx, openID, strings.TrimSpace(strings.TrimPrefix(text, "查询")))
 	}
