@@ -82,18 +82,29 @@ type Candidate struct {
 }
 
 // Candidates lists, for the public, the open cases of the category within DuplicateRadius of p
-// (WGS-84) reported in the last DuplicateWindow, nearest first, at most five.
+// (WGS-84) reported in the last DuplicateWindow, nearest first, at most five. Only complaints and
+// requests for help are offered: a 举报 is about someone's wrongdoing, and telling the street that
+// one was made there points at the neighbour who made it; inquiries, suggestions and praise are
+// no problem on the street to join.
 func (s *Service) Candidates(ctx context.Context, p Point, category string) ([]Candidate, error) {
 	found, err := s.duplicatesNear(ctx, SystemActor, p, category)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Candidate, 0, min(len(found), maxCandidates))
-	for _, n := range found[:min(len(found), maxCandidates)] {
-		out = append(out, s.candidate(n))
+	out := make([]Candidate, 0, maxCandidates)
+	for _, n := range found {
+		if len(out) == maxCandidates {
+			break
+		}
+		if publicJoinable[n.c.Nature] {
+			out = append(out, s.candidate(n))
+		}
 	}
 	return out, nil
 }
+
+// publicJoinable are the natures of the cases the public is offered to join.
+var publicJoinable = map[string]bool{"complaint": true, "help": true}
 
 func (s *Service) candidate(n nearCase) Candidate {
 	c := n.c

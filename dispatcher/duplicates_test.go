@@ -116,14 +116,19 @@ func TestJoinedReportRetriedIsOneReport(t *testing.T) {
 	}
 }
 
-// Candidates are the open cases of the category within 250 m, nearest first, with nothing
-// personal, and the description only of public cases.
+// Candidates are the open complaints of the category within 250 m, nearest first, with nothing
+// personal, and the description only of public cases; a 举报 is not offered.
 func TestCandidatesAreNearbyOpenCasesWithoutPersonalData(t *testing.T) {
 	f := newFixture(t, false)
 	near := f.submitAt(t, offset(guNan, 100, 0), "0501")
 	nearest := f.submitAt(t, offset(guNan, 0, 40), "0501")
 	f.submitAt(t, offset(guNan, 400, 0), "0501") // too far
 	f.submitAt(t, guNan, "0504")                 // another category
+	report := complaintAt(guNan)                 // a 举报: never offered to the public
+	report.Nature = "report"
+	if _, err := f.svc.Submit(f.ctx, f.actor(t, "op1"), report); err != nil {
+		t.Fatal(err)
+	}
 	got, err := f.svc.Candidates(f.ctx, guNan, "0501")
 	if err != nil {
 		t.Fatal(err)
