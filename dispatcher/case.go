@@ -169,6 +169,9 @@ type Case struct {
 	Reporter   Contact   `json:"reporter"`
 	ExternalID string    `json:"external_id,omitempty"` // the channel's own message id, for de-duplication
 	Media      []string  `json:"media,omitempty"`
+	// ReportMedia is how many of Media came with the report itself (the first ones): the reporter's
+	// photos, which a public case publishes; the rest are the handling's evidence, never published.
+	ReportMedia int `json:"report_media,omitempty"`
 	// Reports are the reports of the same problem joined to the case at intake, after its first
 	// (the Reporter's): see duplicates.go.
 	Reports      []Report          `json:"reports,omitempty"`

@@ -134,9 +134,11 @@ type CaseFilter struct {
 	CreatedFrom  time.Time
 	CreatedTo    time.Time // exclusive
 	UpdatedAfter time.Time // exclusive
-	Newest       bool      // order by ID descending (default ascending)
-	Offset       int
-	Limit        int // 0 means 100
+	// UpdatedBefore keeps the cases last written before it (exclusive).
+	UpdatedBefore time.Time
+	Newest        bool // order by ID descending (default ascending)
+	Offset        int
+	Limit         int // 0 means 100
 
 	Categories []string // any of these categories
 	// OpenOrUpdatedSince, when set, keeps the open cases and the finished ones last written at or

@@ -166,7 +166,7 @@ func (s *Service) newCase(cmp Complaint, routing Routing, now time.Time) *Case {
 		Number: ref.CasePrefix + now.In(s.Calendar().Location()).Format("20060102"),
 		State:  Received, OwnerKind: OwnedByCentre, Owner: CommandCentre,
 		Channel: cmp.Channel, Nature: cmp.Nature, Category: cmp.Category, Text: cmp.Text,
-		Location: cmp.Location, Reporter: cmp.Reporter, ExternalID: cmp.ExternalID, Media: cmp.Media,
+		Location: cmp.Location, Reporter: cmp.Reporter, ExternalID: cmp.ExternalID, Media: cmp.Media, ReportMedia: len(cmp.Media),
 		Publication:     IntakePublication(cmp.Channel, cmp.Nature, cmp.NonPublic),
 		ReporterPrivate: cmp.NonPublic, APIKey: cmp.APIKey,
 		Routing: routing, Urgent: cat.Urgent, Owners: []string{CommandCentre},

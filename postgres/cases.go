@@ -223,6 +223,7 @@ func caseWhere(f dispatcher.CaseFilter) *where {
 	timeBound(w, "created_at >=", f.CreatedFrom)
 	timeBound(w, "created_at <", f.CreatedTo)
 	timeBound(w, "updated_at >", f.UpdatedAfter)
+	timeBound(w, "updated_at <", f.UpdatedBefore)
 	return w
 }
 

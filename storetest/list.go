@@ -113,6 +113,8 @@ func testListCasesFilters(t *testing.T, s dispatcher.Store) {
 		{"CreatedTo (exclusive)", dispatcher.CaseFilter{CreatedTo: at(3)}, []int{0, 1, 2}},
 		{"CreatedFrom and To", dispatcher.CaseFilter{CreatedFrom: at(1), CreatedTo: at(3)}, []int{1, 2}},
 		{"UpdatedAfter (exclusive)", dispatcher.CaseFilter{UpdatedAfter: cs[2].UpdatedAt}, []int{0, 3, 5}},
+		{"UpdatedBefore (exclusive)", dispatcher.CaseFilter{UpdatedBefore: cs[2].UpdatedAt}, []int{1, 4}},
+		{"UpdatedAfter and Before", dispatcher.CaseFilter{UpdatedAfter: cs[1].UpdatedAt, UpdatedBefore: cs[3].UpdatedAt}, []int{2, 4}},
 		{"OpenOrUpdatedSince", dispatcher.CaseFilter{OpenOrUpdatedSince: at(20)}, []int{0, 1, 3, 4, 5}},
 		{"OpenOrUpdatedSince (inclusive)", dispatcher.CaseFilter{OpenOrUpdatedSince: cs[2].UpdatedAt}, []int{0, 1, 2, 3, 4, 5}},
 		{"OpenOrUpdatedSince later", dispatcher.CaseFilter{OpenOrUpdatedSince: at(41)}, []int{0, 1, 3, 4}},

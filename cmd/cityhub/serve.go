@@ -200,7 +200,7 @@ func (m *Main) start() error {
 		MediaLimits: m.Config.MediaLimits, WeChat: wechatHook,
 		Open311: open311.NewHandler(m.svc, open311.Options{PublicURL: m.Config.PublicURL,
 			Proxies: m.Config.TrustedProxies, Logger: m.Log, Limiter: m.shared.limits,
-			PostsPerMinute: m.Config.Open311Rate})})
+			PostsPerMinute: m.Config.Open311Rate, MediaLimits: m.Config.MediaLimits})})
 	m.web = server
 	m.srv = m.httpServer(server.Handler())
 	m.goRun(func() {

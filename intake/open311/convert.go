@@ -9,7 +9,7 @@ import (
 )
 
 // request is the public view of a case. The reporter's contact is never part of it.
-func (h *handler) request(c *dispatcher.Case) Request {
+func (h *handler) request(c *dispatcher.Case, base string) Request {
 	loc := h.svc.Calendar().Location()
 	stamp := func(t time.Time) string { return t.In(loc).Format(time.RFC3339) }
 	r := Request{
@@ -42,7 +42,9 @@ func (h *handler) request(c *dispatcher.Case) Request {
 	}
 	lat, lng := c.Location.Point.Lat, c.Location.Point.Lng
 	r.Lat, r.Long = &lat, &lng
-	if u := firstLink(c.Media); u != "" {
+	if photos := dispatcher.PublicPhotos(c); len(photos) > 0 {
+		r.MediaURL = ptr(base + mediaPath + photos[0] + ".jpg")
+	} else if u := firstLink(c.Media); u != "" {
 		r.MediaURL = ptr(u)
 	}
 	r.NonPublic = !c.IsPublic()
@@ -98,7 +100,7 @@ func (h *handler) notice(c *dispatcher.Case) string {
 }
 
 // firstLink is the first of a case's media that is a link: the others are hashes of files
-// uploaded to the hub, which only signed-in people who may see the case can fetch.
+// uploaded to the hub (the reporter's are served by mediaPath on a public case).
 func firstLink(media []string) string {
 	for _, m := range media {
 		if !dispatcher.IsMediaHash(m) {

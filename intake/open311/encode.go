@@ -131,6 +131,8 @@ type Request struct {
 	// NonPublic is mySociety's non_public, present (true) only on a private request, which only
 	// the api key that submitted it reads.
 	NonPublic bool `json:"non_public,omitempty"`
+	// Extended is the extension's extended_attributes, with extensions=true only.
+	Extended *Extended `json:"extended_attributes,omitempty"`
 }
 
 type requestXML struct {
@@ -153,6 +155,7 @@ type requestXML struct {
 	Long              string   `xml:"long"`
 	MediaURL          string   `xml:"media_url"`
 	NonPublic         string   `xml:"non_public,omitempty"`
+	Extended          *xmlExtended
 }
 
 func (r Request) xml() requestXML {
@@ -164,6 +167,7 @@ func (r Request) xml() requestXML {
 		ExpectedDatetime: deref(r.ExpectedDatetime), Address: deref(r.Address),
 		AddressID: deref(r.AddressID), Zipcode: deref(r.Zipcode), Lat: formatFloat(r.Lat),
 		Long: formatFloat(r.Long), MediaURL: deref(r.MediaURL), NonPublic: xmlTrue(r.NonPublic),
+		Extended: r.Extended.xml(),
 	}
 }
 

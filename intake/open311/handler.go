@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"cityhub/dispatcher"
+	"cityhub/media"
 	"cityhub/web/httperr"
 	"cityhub/web/proxy"
 )
@@ -46,6 +47,10 @@ type Options struct {
 	// Limiter is Redis). PostsPerMinute 0 means no cap.
 	Limiter        dispatcher.Limiter
 	PostsPerMinute int
+	// MediaLimits bound the photos and videos a POST uploads (zero: media's defaults).
+	MediaLimits media.Limits
+	// Decoders is how many uploaded photos are decoded at once (0: one).
+	Decoders int
 }
 
 // DefaultMaxBodyBytes is enough for a 4,000-character Chinese description percent-encoded (36 KB)
@@ -71,12 +76,17 @@ var Routes = []string{
 	"POST /requests.{format}",
 	"GET /requests/{service_request_id}.{format}",
 	"GET /servicerequestupdates.{format}",
+	"POST /servicerequestupdates.{format}",
 }
 
+// MediaRoute serves the photos of public requests (media.go); it answers images, not XML or JSON.
+const MediaRoute = "GET /media/{sha256}.jpg"
+
 type handler struct {
-	svc  *dispatcher.Service
-	opts Options
-	log  *slog.Logger
+	svc      *dispatcher.Service
+	opts     Options
+	log      *slog.Logger
+	decoding chan struct{} // a slot per photo being decoded
 }
 
 // NewHandler returns the Open311 GeoReport v2 handler. It serves paths relative to its mount point:
@@ -95,7 +105,7 @@ func NewHandler(svc *dispatcher.Service, opts Options) http.Handler {
 		opts.EndpointType = "production"
 	}
 	opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
-	return &handler{svc: svc, opts: opts, log: opts.Logger}
+	return &handler{svc: svc, opts: opts, log: opts.Logger, decoding: make(chan struct{}, max(opts.Decoders, 1))}
 }
 
 // reader is who reads cases for an Open311 client: the system, which sees every case. Nothing the
@@ -148,6 +158,10 @@ func parsePath(p string) (rt route, format, arg string, ok bool) {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, mediaPath) {
+		h.serveMedia(w, r)
+		return
+	}
 	rt, format, arg, ok := parsePath(r.URL.Path)
 	if !ok {
 		h.fail(w, format, dispatcher.Errorf(dispatcher.ENotFound,
@@ -155,7 +169,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	allow := "GET, HEAD, OPTIONS"
-	if rt == routeRequests {
+	if rt == routeRequests || rt == routeUpdates {
 		allow = "GET, HEAD, POST, OPTIONS"
 	}
 	switch {
@@ -165,6 +179,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case r.Method == http.MethodPost && rt == routeRequests:
 		h.postRequest(w, r, format)
+		return
+	case r.Method == http.MethodPost && rt == routeUpdates:
+		h.postUpdate(w, r, format)
 		return
 	case r.Method != http.MethodGet && r.Method != http.MethodHead:
 		w.Header().Set("Allow", allow)
@@ -185,9 +202,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case routeService:
 		h.serviceDefinition(w, format, values, arg)
 	case routeRequests:
-		h.getRequests(r.Context(), w, format, values)
+		h.getRequests(r.Context(), w, format, values, h.baseURL(r))
 	case routeRequest:
-		h.getRequest(r.Context(), w, format, values, arg)
+		h.getRequest(r.Context(), w, format, values, arg, h.baseURL(r))
 	case routeUpdates:
 		h.getUpdates(r.Context(), w, format, values)
 	}
@@ -274,16 +291,33 @@ func (h *handler) serviceDefinition(w http.ResponseWriter, format string, values
 	h.write(w, format, http.StatusOK, serviceDefinitionXML{ServiceCode: code})
 }
 
-// readForm reads a POST body (form-encoded, capped) and merges the query string into it.
-func (h *handler) readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+// readForm reads a POST body (form-encoded, or multipart with files; capped) and merges the query
+// string into it.
+func (h *handler) readForm(w http.ResponseWriter, r *http.Request) (url.Values, []upload, error) {
 	ct := r.Header.Get("Content-Type")
 	mt, params, err := mime.ParseMediaType(ct)
+	if err == nil && mt == "multipart/form-data" {
+		values, files, err := h.readMultipart(w, r)
+		if err != nil {
+			return nil, nil, err
+		}
+		return values, files, mergeQuery(values, r)
+	}
 	if ct == "" || err != nil || mt != "application/x-www-form-urlencoded" {
-		return nil, errUnsupported
+		return nil, nil, errUnsupported
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return nil, errUnsupported
+		return nil, nil, errUnsupported
 	}
+	values, err := h.readURLEncoded(w, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return values, nil, mergeQuery(values, r)
+}
+
+// readURLEncoded reads an application/x-www-form-urlencoded body.
+func (h *handler) readURLEncoded(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -296,36 +330,47 @@ func (h *handler) readForm(w http.ResponseWriter, r *http.Request) (url.Values, 
 	if err != nil {
 		return nil, dispatcher.Errorf(dispatcher.EInvalid, "表单格式错误 (malformed form body: expected application/x-www-form-urlencoded)")
 	}
+	return values, nil
+}
+
+// mergeQuery adds the query string's parameters to the form's.
+func mergeQuery(values url.Values, r *http.Request) error {
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return nil, dispatcher.Errorf(dispatcher.EInvalid, "查询参数格式错误 (malformed query string)")
+		return dispatcher.Errorf(dispatcher.EInvalid, "查询参数格式错误 (malformed query string)")
 	}
 	for k, vs := range query {
 		values[k] = append(values[k], vs...)
 	}
-	return values, nil
+	return nil
 }
 
 var errUnsupported = errors.New("unsupported media type")
+
+// formRead answers a POST whose body could not be read: 415, 413 or the error's own status. It
+// reports whether the form was read.
+func (h *handler) formRead(w http.ResponseWriter, format string, err error) bool {
+	var tooBig errTooLarge
+	switch {
+	case errors.Is(err, errUnsupported):
+		h.writeError(w, format, http.StatusUnsupportedMediaType,
+			"请求体须为表单编码或 multipart/form-data (Content-Type must be application/x-www-form-urlencoded; charset=utf-8, or multipart/form-data)")
+	case errors.As(err, &tooBig):
+		h.writeError(w, format, http.StatusRequestEntityTooLarge,
+			fmt.Sprintf("请求体过大 (the request body exceeds %d bytes)", tooBig.limit))
+	case err != nil:
+		h.fail(w, format, err)
+	}
+	return err == nil
+}
 
 type errTooLarge struct{ limit int64 }
 
 func (e errTooLarge) Error() string { return "request body too large" }
 
 func (h *handler) postRequest(w http.ResponseWriter, r *http.Request, format string) {
-	values, err := h.readForm(w, r)
-	var tooBig errTooLarge
-	switch {
-	case errors.Is(err, errUnsupported):
-		h.writeError(w, format, http.StatusUnsupportedMediaType,
-			"请求体必须是表单编码 (Content-Type must be application/x-www-form-urlencoded; charset=utf-8)")
-		return
-	case errors.As(err, &tooBig):
-		h.writeError(w, format, http.StatusRequestEntityTooLarge,
-			fmt.Sprintf("请求体过大 (the request body exceeds %d bytes)", tooBig.limit))
-		return
-	case err != nil:
-		h.fail(w, format, err)
+	values, files, err := h.readForm(w, r)
+	if !h.formRead(w, format, err) {
 		return
 	}
 	if err := h.checkJurisdiction(values); err != nil {
@@ -360,6 +405,13 @@ func (h *handler) postRequest(w http.ResponseWriter, r *http.Request, format str
 	if !h.allowPost(w, r, format, key) {
 		return
 	}
+	actor := dispatcher.Actor{Login: "open311:" + key.Name, Name: key.Name, Role: dispatcher.System,
+		Unit: dispatcher.CommandCentre}
+	photos, err := h.storeUploads(r.Context(), actor, files)
+	if err != nil {
+		h.fail(w, format, err)
+		return
+	}
 	cmp := dispatcher.Complaint{
 		Channel: dispatcher.ChannelOpen311, Nature: "complaint", Category: req.ServiceCode,
 		Text: req.Description,
@@ -368,11 +420,10 @@ func (h *handler) postRequest(w http.ResponseWriter, r *http.Request, format str
 		Reporter:  dispatcher.Contact{Name: req.ReporterName(), Phone: req.Phone, Email: req.Email},
 		NonPublic: req.NonPublic, APIKey: key.ID(),
 	}
+	cmp.Media = photos
 	if req.MediaURL != "" {
-		cmp.Media = []string{req.MediaURL}
+		cmp.Media = append(cmp.Media, req.MediaURL)
 	}
-	actor := dispatcher.Actor{Login: "open311:" + key.Name, Name: key.Name, Role: dispatcher.System,
-		Unit: dispatcher.CommandCentre}
 	res, err := h.svc.Submit(r.Context(), actor, cmp)
 	if err != nil {
 		h.fail(w, format, err)
@@ -391,7 +442,7 @@ func (h *handler) postRequest(w http.ResponseWriter, r *http.Request, format str
 		createdXML{ServiceRequestID: c.Number, ServiceNotice: notice}}})
 }
 
-func (h *handler) getRequests(ctx context.Context, w http.ResponseWriter, format string, values url.Values) {
+func (h *handler) getRequests(ctx context.Context, w http.ResponseWriter, format string, values url.Values, base string) {
 	q, err := ParseRequestsQuery(values, h.svc.Now())
 	if err == nil {
 		err = h.checkJurisdiction(values)
@@ -418,11 +469,15 @@ func (h *handler) getRequests(ctx context.Context, w http.ResponseWriter, format
 		return
 	}
 	w.Header().Set("X-Total-Count", strconv.Itoa(page.Total))
-	h.writeRequests(w, format, page.Cases)
+	h.writeRequests(ctx, w, format, base, page.Cases, q.Extensions)
 }
 
-func (h *handler) getRequest(ctx context.Context, w http.ResponseWriter, format string, values url.Values, id string) {
-	if err := h.checkJurisdiction(values); err != nil {
+func (h *handler) getRequest(ctx context.Context, w http.ResponseWriter, format string, values url.Values, id, base string) {
+	extensions, err := form{values: values}.boolean("extensions")
+	if err == nil {
+		err = h.checkJurisdiction(values)
+	}
+	if err != nil {
 		h.fail(w, format, err)
 		return
 	}
@@ -448,23 +503,7 @@ func (h *handler) getRequest(ctx context.Context, w http.ResponseWriter, format 
 		h.fail(w, format, err)
 		return
 	}
-	h.writeRequests(w, format, []*dispatcher.Case{c})
-}
-
-func (h *handler) writeRequests(w http.ResponseWriter, format string, cases []*dispatcher.Case) {
-	if format == formatJSON {
-		list := make([]Request, 0, len(cases))
-		for _, c := range cases {
-			list = append(list, h.request(c))
-		}
-		h.write(w, format, http.StatusOK, list)
-		return
-	}
-	doc := serviceRequestsXML{Requests: make([]any, 0, len(cases))}
-	for _, c := range cases {
-		doc.Requests = append(doc.Requests, h.request(c).xml())
-	}
-	h.write(w, format, http.StatusOK, doc)
+	h.writeRequests(ctx, w, format, base, []*dispatcher.Case{c}, extensions)
 }
 
 // fail answers with err as the specification's error list.

@@ -36,6 +36,13 @@ type RequestsQuery struct {
 	Open     *bool
 	Page     int // from 1
 	PageSize int
+	// UpdatedAfter and UpdatedBefore (the extension's updated_after, updated_before) bound the
+	// request's last change, both exclusive; zero is no bound. With either and no start_date or
+	// end_date, requested_datetime is not bounded: a client following changes wants old requests
+	// that changed too.
+	UpdatedAfter, UpdatedBefore time.Time
+	// Extensions (extensions=true) adds each request's extended_attributes: its public history.
+	Extensions bool
 }
 
 // Filter is the case filter of the query. The caller adds the category check and any channel
@@ -47,6 +54,7 @@ func (q RequestsQuery) Filter() dispatcher.CaseFilter {
 	f := dispatcher.CaseFilter{Categories: q.ServiceCodes, Open: q.Open, Newest: true,
 		Offset: (q.Page - 1) * q.PageSize, Limit: q.PageSize}
 	f.CreatedFrom, f.CreatedTo = shownWindow(q.From, q.To)
+	f.UpdatedAfter, f.UpdatedBefore = q.UpdatedAfter, q.UpdatedBefore
 	return f
 }
 
@@ -74,6 +82,9 @@ func ParseRequestsQuery(values url.Values, now time.Time) (RequestsQuery, error)
 	q := RequestsQuery{Page: 1, PageSize: MaxPageSize}
 	var err error
 	if q.JurisdictionID, err = f.line("jurisdiction_id", maxCodeLen); err != nil {
+		return RequestsQuery{}, err
+	}
+	if q.Extensions, err = f.boolean("extensions"); err != nil {
 		return RequestsQuery{}, err
 	}
 
@@ -111,6 +122,12 @@ func ParseRequestsQuery(values url.Values, now time.Time) (RequestsQuery, error)
 	if values.Get("start_date") == "" && values.Get("end_date") == "" {
 		q.To = time.Time{} // the last 90 days, and whatever comes after now
 	}
+	if q.UpdatedAfter, q.UpdatedBefore, err = updatedWindow(f); err != nil {
+		return RequestsQuery{}, err
+	}
+	if (!q.UpdatedAfter.IsZero() || !q.UpdatedBefore.IsZero()) && values.Get("start_date") == "" && values.Get("end_date") == "" {
+		q.From = time.Time{}
+	}
 
 	status, err := f.line("status", 64)
 	if err != nil {
@@ -141,6 +158,21 @@ func ParseRequestsQuery(values url.Values, now time.Time) (RequestsQuery, error)
 		return RequestsQuery{}, err
 	}
 	return q, nil
+}
+
+// updatedWindow reads updated_after and updated_before (RFC 3339 with an offset, like start_date).
+func updatedWindow(f form) (after, before time.Time, err error) {
+	if after, err = f.datetime("updated_after"); err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	if before, err = f.datetime("updated_before"); err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	if !after.IsZero() && !before.IsZero() && !before.After(after) {
+		return time.Time{}, time.Time{}, dispatcher.FieldError("updated_before",
+			"updated_before 须晚于 updated_after (updated_before must be after updated_after)")
+	}
+	return after, before, nil
 }
 
 // serviceCodes reads service_code: one code or a comma-separated list of them.

@@ -187,9 +187,9 @@ func TestServiceRequestUpdatesBadQuery(t *testing.T) {
 		checkError(t, f.get("/servicerequestupdates.json"+query), formatJSON, http.StatusBadRequest, field)
 	}
 	checkError(t, f.get("/servicerequestupdates.xml?jurisdiction_id=wansheng"), formatXML, http.StatusNotFound, "jurisdiction_id")
-	w := f.post("/servicerequestupdates.xml", url.Values{"api_key": {f.key}})
+	w := f.do("PUT", "/servicerequestupdates.xml", strings.NewReader(""), "")
 	checkError(t, w, formatXML, http.StatusMethodNotAllowed)
-	if allow := w.Header().Get("Allow"); strings.Contains(allow, "POST") || !strings.Contains(allow, "GET") {
+	if allow := w.Header().Get("Allow"); !strings.Contains(allow, "POST") || !strings.Contains(allow, "GET") {
 		t.Errorf("Allow: %q", allow)
 	}
 }

@@ -67,4 +67,6 @@ func TestSameProblemPickByNumber(t *testing.T) {
 }
 
 // dist50m is p moved about 50 m north.
-func dist50m(p dispatcher.Point) dispatcher.Point { return dispatcher.Point{Lat: p.Lat + 50.0/111_195, Lng: p.Lng} }
+func dist50m(p dispatcher.Point) dispatcher.Point {
+	return dispatcher.Point{Lat: p.Lat + 50.0/111_195, Lng: p.Lng}
+}

@@ -1,0 +1,147 @@
+package open311
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"cityhub/dispatcher"
+	"cityhub/media"
+)
+
+// Media upload on POST requests (the "media handling" extension of GeoReport v2): the form comes
+// as multipart/form-data, its fields as text parts and its photos as file parts. FixMyStreet, with
+// its endpoint's upload options on, sends them so: every parameter as a part, then one part per
+// photo named photo1, photo2... with a file name and the photo's type; it drops media_url then.
+// Any file part is taken as a photo (or a short video), whatever its name.
+
+// MaxUploads is the most files one request may carry.
+const MaxUploads = 4
+
+// maxFieldBytes bounds the text fields of a multipart form, all together (as DefaultMaxBodyBytes
+// bounds a form-encoded body).
+const maxFieldBytes = DefaultMaxBodyBytes
+
+// upload is one file part, read and its type sniffed.
+type upload struct {
+	field, name, typ string
+	data             []byte
+}
+
+// readMultipart reads a multipart/form-data body: the text fields into values, the files into
+// uploads. A file over its type's limit is ETooLarge; a type the hub does not keep is EInvalid.
+func (h *handler) readMultipart(w http.ResponseWriter, r *http.Request) (url.Values, []upload, error) {
+	limits := h.opts.MediaLimits
+	r.Body = http.MaxBytesReader(w, r.Body, maxFieldBytes+MaxUploads*limits.Max()+64<<10)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, nil, dispatcher.Errorf(dispatcher.EInvalid, "multipart 请求体格式错误 (malformed multipart/form-data body: %v)", err)
+	}
+	values, fieldBytes := url.Values{}, 0
+	var files []upload
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return values, files, nil
+		}
+		if err != nil {
+			return nil, nil, bodyError(err)
+		}
+		if part.FileName() == "" {
+			v, err := io.ReadAll(io.LimitReader(part, int64(maxFieldBytes-fieldBytes)+1))
+			if err != nil {
+				return nil, nil, bodyError(err)
+			}
+			if fieldBytes += len(v); fieldBytes > maxFieldBytes {
+				return nil, nil, errTooLarge{limit: maxFieldBytes}
+			}
+			values.Add(part.FormName(), string(v))
+			continue
+		}
+		if len(files) == MaxUploads {
+			return nil, nil, dispatcher.FieldError(part.FormName(), "一次最多上传 %d 个文件 (at most %d files per request)", MaxUploads, MaxUploads)
+		}
+		f, err := readUploadPart(part, limits)
+		if err != nil {
+			return nil, nil, err
+		}
+		files = append(files, f)
+	}
+}
+
+// readUploadPart sniffs a file part's type from its first bytes and reads at most that type's limit.
+func readUploadPart(part *multipart.Part, limits media.Limits) (upload, error) {
+	f := upload{field: part.FormName(), name: part.FileName()}
+	head := make([]byte, media.SniffLen)
+	n, err := io.ReadFull(part, head)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return upload{}, bodyError(err)
+	}
+	if n == 0 {
+		return upload{}, dispatcher.FieldError(f.field, "文件 %s 为空 (the file %s is empty)", f.name, f.name)
+	}
+	if f.typ, err = media.Sniff(head[:n]); err != nil {
+		return upload{}, &dispatcher.Error{Code: dispatcher.EInvalid, Field: f.field, Message: dispatcher.ErrorMessage(err)}
+	}
+	limit := limits.For(f.typ)
+	var buf bytes.Buffer
+	buf.Write(head[:n])
+	if _, err := io.Copy(&buf, io.LimitReader(part, limit+1-int64(n))); err != nil {
+		return upload{}, bodyError(err)
+	}
+	if int64(buf.Len()) > limit {
+		return upload{}, &dispatcher.Error{Code: dispatcher.ETooLarge, Field: f.field,
+			Message: fmt.Sprintf("文件 %s 过大，最多 %d MB (the file %s is larger than %d MB)", f.name, limit>>20, f.name, limit>>20)}
+	}
+	f.data = buf.Bytes()
+	return f, nil
+}
+
+// bodyError says what went wrong with reading the body.
+func bodyError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return errTooLarge{limit: tooBig.Limit}
+	}
+	return dispatcher.Errorf(dispatcher.EInvalid, "multipart 请求体读取失败 (the multipart body could not be read: %v)", err)
+}
+
+// storeUploads keeps the files as the hub keeps every upload (the original for the centre, a copy
+// stripped of EXIF and every other metadata for everyone else, a thumbnail) and returns their
+// hashes, in the order sent. Decoding a photo takes a core: one request decodes one at a time.
+func (h *handler) storeUploads(ctx context.Context, actor dispatcher.Actor, files []upload) ([]string, error) {
+	var hashes []string
+	for _, f := range files {
+		up, err := h.process(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		rec, err := h.svc.PutMedia(ctx, actor, up.Media, up.Content)
+		if err != nil {
+			return nil, err
+		}
+		hashes = append(hashes, rec.SHA256)
+	}
+	return hashes, nil
+}
+
+func (h *handler) process(ctx context.Context, f upload) (*media.Upload, error) {
+	select {
+	case h.decoding <- struct{}{}:
+		defer func() { <-h.decoding }()
+	case <-ctx.Done():
+		return nil, dispatcher.Errorf(dispatcher.EUnavailable, "上传已取消 (the upload was cancelled)")
+	}
+	up, err := media.Process(f.data, f.typ)
+	if err != nil {
+		return nil, &dispatcher.Error{Code: dispatcher.ErrorCode(err), Field: f.field,
+			Message: strings.TrimSpace(f.name + " " + dispatcher.ErrorMessage(err))}
+	}
+	return up, nil
+}
