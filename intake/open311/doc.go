@@ -23,6 +23,8 @@
 //	GET  /requests.{xml,json}                       search reports
 //	GET  /requests/{service_request_id}.{xml,json}  one report
 //	GET  /servicerequestupdates.{xml,json}          status changes (mySociety's extension)
+//	POST /servicerequestupdates.{xml,json}          the filing client adds its reporter's comment (postupdate.go)
+//	GET  /media/{sha256}.jpg                        a public request's photo, stripped (media.go)
 //
 // HEAD is answered wherever GET is; any other method gets 405 with an Allow header. An unknown path
 // or format extension gets 404. Every route accepts jurisdiction_id: empty or the district id of the
@@ -42,8 +44,9 @@
 //     api key a GET presents in api_key (optional on GETs; an invalid key is 403). A private
 //     report by id answers exactly as a missing number: same status, same text.
 //   - POST with a service_code the catalogue does not have is 404, as the specification says.
-//   - POST accepts application/x-www-form-urlencoded only (415 otherwise; there is no media upload in
-//     GeoReport v2, media_url is a link). Parameters in the query string are merged with the body; a
+//   - POST accepts application/x-www-form-urlencoded, and multipart/form-data with up to four photos
+//     or videos as file parts (upload.go: the media handling extension, as FixMyStreet sends it);
+//     415 for anything else. media_url may still be a link. Parameters in the query string are merged with the body; a
 //     field given twice is a 400. A report must carry lat and long (WGS-84): the bureau cannot
 //     locate an address_string or address_id alone, so such a report is a 400 that says so.
 //     attribute[...] and unknown fields are ignored. A created request is 201 with the
