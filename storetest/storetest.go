@@ -70,6 +70,8 @@ func Run(t *testing.T, open func(t *testing.T) dispatcher.Store) {
 		{"CellTallies", testCellTallies},
 		{"ListCasesCells", testListCasesCells},
 		{"ReportersIndex", testReportersIndex},
+		{"Calls", testCalls},
+		{"CallBlocks", testCallBlocks},
 		{"DisplayTokens", testDisplayTokens},
 		{"ConcurrentCreate", testConcurrentCreate},
 		{"ConcurrentFailuresStayApart", testConcurrentFailuresStayApart},
