@@ -169,6 +169,8 @@ type Case struct {
 	Reporter   Contact   `json:"reporter"`
 	ExternalID string    `json:"external_id,omitempty"` // the channel's own message id, for de-duplication
 	Media      []string  `json:"media,omitempty"`
+	// Call is the hotline call the report was taken on, with its recording.
+	Call *CallRef `json:"call,omitempty"`
 	// ReportMedia is how many of Media came with the report itself (the first ones): the reporter's
 	// photos, which a public case publishes; the rest are the handling's evidence, never published.
 	ReportMedia int `json:"report_media,omitempty"`

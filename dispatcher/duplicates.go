@@ -160,6 +160,7 @@ func (s *Service) joinOnce(ctx context.Context, actor Actor, cmp Complaint) (Sub
 		return SubmitResult{}, err
 	}
 	s.publish(ctx, tx.events)
+	s.linkCall(ctx, cmp.Call, c.Number)
 	return SubmitResult{Case: c, Joined: true}, nil
 }
 

@@ -31,6 +31,8 @@ type Complaint struct {
 	// for them, answered "is it one of these?"): the report joins that case as one more reporter
 	// instead of becoming a case (duplicates.go).
 	JoinCase string `json:"join_case,omitempty"`
+	// Call is the hotline call the report was taken on (the call log links it, and its recording).
+	Call *CallRef `json:"call,omitempty"`
 }
 
 // SubmitResult is the case a report became, and whether it was already known.
@@ -135,6 +137,7 @@ func (s *Service) create(ctx context.Context, actor Actor, cmp Complaint, routin
 	}
 	s.publish(ctx, tx.events)
 	s.rememberRepeat(ctx, c)
+	s.linkCall(ctx, cmp.Call, c.Number)
 	return SubmitResult{Case: c}, nil
 }
 
@@ -168,7 +171,7 @@ func (s *Service) newCase(cmp Complaint, routing Routing, now time.Time) *Case {
 		Channel: cmp.Channel, Nature: cmp.Nature, Category: cmp.Category, Text: cmp.Text,
 		Location: cmp.Location, Reporter: cmp.Reporter, ExternalID: cmp.ExternalID, Media: cmp.Media, ReportMedia: len(cmp.Media),
 		Publication:     IntakePublication(cmp.Channel, cmp.Nature, cmp.NonPublic),
-		ReporterPrivate: cmp.NonPublic, APIKey: cmp.APIKey,
+		ReporterPrivate: cmp.NonPublic, APIKey: cmp.APIKey, Call: cmp.Call,
 		Routing: routing, Urgent: cat.Urgent, Owners: []string{CommandCentre},
 		CreatedAt: now, UpdatedAt: now,
 		Clocks: Clocks{Registration: s.startClock(now, s.registerLimit())},
@@ -193,12 +196,16 @@ func (s *Service) autoDispatch(tx *change) error {
 }
 
 func receivedData(c *Case) map[string]any {
-	return map[string]any{
+	d := map[string]any{
 		"channel": c.Channel, "nature": c.Nature, "category": c.Category, "text": c.Text,
 		"location": c.Location, "routing": c.Routing, "external_id": c.ExternalID, "media": c.Media,
 		"reporter_given": !c.Reporter.IsZero(), "repeat_of": c.RepeatOf,
 		"publication": c.Publication, "reporter_private": c.ReporterPrivate, "api_key_id": c.APIKey,
 	}
+	if c.Call != nil {
+		d["call"] = c.Call
+	}
+	return d
 }
 
 // CanSubmit: reports are logged by the centre's intake roles, by inspectors who find problems on
