@@ -68,6 +68,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecrypt -fuzztime 60s ./intake/wechat/
 	$(GO) test -run '^$$' -fuzz FuzzParseMessage -fuzztime 60s ./intake/wechat/
 	$(GO) test -run '^$$' -fuzz FuzzWebhookPOST -fuzztime 60s ./intake/wechat/
+	$(GO) test -run '^$$' -fuzz FuzzCallEvent -fuzztime 60s ./intake/hotline/
 
 clean:
 	rm -rf bin $(CONSOLE)/dist/app $(CONSOLE)/node_modules

@@ -38,6 +38,9 @@ type Call struct {
 	Version    int64      `json:"version"`
 }
 
+// CallTopic is the signal topic (Signals) of the calls ringing for an agent.
+func CallTopic(agent string) string { return "call:" + agent }
+
 // CallRef links a report to the call it was taken on, and to the call's recording.
 type CallRef struct {
 	ID        string `json:"id"`

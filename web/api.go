@@ -27,6 +27,8 @@ type complaintRequest struct {
 	// JoinCase: the caller says the report is about this open case (a candidate of
 	// GET /api/v1/cases/nearby): it joins that case as one more reporter instead of making a case.
 	JoinCase string `json:"join_case"`
+	// Call is the hotline call the report is taken on (the console fills it in from the ring).
+	Call *dispatcher.CallRef `json:"call"`
 }
 
 // complaint is the report the request describes. The channel defaults to the filer's own: an
@@ -55,7 +57,7 @@ func (req complaintRequest) complaint(filer dispatcher.Role) (dispatcher.Complai
 	return dispatcher.Complaint{Channel: channel, Nature: req.Nature, Category: req.Category, Text: req.Text,
 		Location: dispatcher.Location{Point: p, Original: orig, Datum: datum, Address: req.Address},
 		Reporter: req.Reporter, ExternalID: req.ExternalID, Media: req.Media, NonPublic: req.NonPublic,
-		JoinCase: strings.TrimSpace(req.JoinCase)}, nil
+		JoinCase: strings.TrimSpace(req.JoinCase), Call: req.Call}, nil
 }
 
 func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, a *dispatcher.Account) {

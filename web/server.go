@@ -20,6 +20,10 @@ type Config struct {
 	Hub     *stream.Hub
 	Open311 http.Handler // mounted at /open311/v2/, paths stripped of that prefix
 	WeChat  http.Handler // the Official Account's webhook at /intake/wechat (GET and POST); nil: none
+	// Hotline is the telephone system's events at POST /intake/hotline/calls; nil: none (404).
+	Hotline http.Handler
+	// Signals carry a ringing call to the agent's console (GET /api/v1/calls/live).
+	Signals dispatcher.Signals
 	Logger  *slog.Logger
 	// Health reports the state of the hub's dependencies for /healthz.
 	Health func(ctx context.Context) Health
@@ -53,13 +57,14 @@ type Server struct {
 	publicURL, mapTiles, mapTilesDatum string
 	mediaLimits                        media.Limits
 	mediaSlots                         chan struct{} // uploads being processed at once, at most one per core
+	signals                            dispatcher.Signals
 }
 
 // New builds the server and its routes.
 func New(cfg Config) *Server {
 	s := &Server{svc: cfg.Service, hub: cfg.Hub, log: cfg.Logger, health: cfg.Health, backoff: cfg.Backoff,
 		proxies: cfg.Proxies, publicURL: cfg.PublicURL, mapTiles: cfg.MapTiles, mapTilesDatum: cfg.MapTilesDatum,
-		mediaLimits: cfg.MediaLimits, mediaSlots: make(chan struct{}, runtime.GOMAXPROCS(0))}
+		mediaLimits: cfg.MediaLimits, mediaSlots: make(chan struct{}, runtime.GOMAXPROCS(0)), signals: cfg.Signals}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -69,6 +74,9 @@ func New(cfg Config) *Server {
 	if cfg.WeChat != nil {
 		mux.Handle("GET /intake/wechat", cfg.WeChat)
 		mux.Handle("POST /intake/wechat", cfg.WeChat)
+	}
+	if cfg.Hotline != nil {
+		mux.Handle("POST /intake/hotline/calls", cfg.Hotline)
 	}
 	s.handler = s.securityHeaders(s.metrics.instrument(mux))
 	return s
@@ -120,7 +128,7 @@ func (s *Server) apiRoutes() []route {
 	}
 	// Each concern lists its own routes in its own file.
 	for _, more := range [][]route{s.sessionRoutes(), s.mediaRoutes(), s.consoleAPIRoutes(), s.adminRoutes(),
-		s.measureRoutes(), s.hotspotRoutes(), s.screenRoutes(), s.displayAdminRoutes()} {
+		s.measureRoutes(), s.hotspotRoutes(), s.screenRoutes(), s.displayAdminRoutes(), s.callRoutes()} {
 		rs = append(rs, more...)
 	}
 	return rs

@@ -39,6 +39,16 @@ func walkTable() []walkRow {
 		{pattern: "GET /api/v1/cases/{number}/events", path: gnCase("/events"), body: noBody, want: caseRoute(200, nil)},
 		{pattern: "GET /api/v1/cases/{number}/notices", path: gnCase("/notices"), body: noBody, want: caseRoute(200, nil)},
 		{pattern: "GET /api/v1/cases/{number}/reporters", path: gnCase("/reporters"), body: noBody, want: caseRoute(200, nil)},
+		// The hotline: the call log for the intake desk and the leaders; callers and the block list
+		// for those who take calls; the ring only with a telephone system connected (503 here).
+		{pattern: "GET /api/v1/calls", path: fixed("/api/v1/calls"), body: noBody, want: only(200, 403, "op1", "lead1", "boss")},
+		{pattern: "GET /api/v1/calls/measures", path: fixed("/api/v1/calls/measures"), body: noBody, want: only(200, 403, "op1", "lead1", "boss")},
+		{pattern: "GET /api/v1/calls/live", path: fixed("/api/v1/calls/live"), body: noBody, want: only(503, 403, "op1", "lead1")},
+		{pattern: "GET /api/v1/callers/{phone}", path: fixed("/api/v1/callers/13900002222"), body: noBody, want: only(200, 403, "op1", "lead1")},
+		{pattern: "GET /api/v1/blocklist", path: fixed("/api/v1/blocklist"), body: noBody, want: only(200, 403, "op1", "lead1")},
+		{pattern: "POST /api/v1/blocklist", path: fixed("/api/v1/blocklist"), want: only(201, 403, "lead1"),
+			body: fixed(`{"phone":"13900009999","reason":"走访"}`)},
+		{pattern: "DELETE /api/v1/blocklist/{phone}", path: fixed("/api/v1/blocklist/13900000000"), body: noBody, want: only(404, 403, "lead1")},
 		// Measures are the centre's and the leaders': a street team is measured, it does not read them here.
 		{pattern: "GET /api/v1/measures", path: fixed("/api/v1/measures"), body: noBody, want: only(200, 403, centre...)},
 		{pattern: "GET /api/v1/measures/series", path: fixed("/api/v1/measures/series?dim=channel&interval=month&period=year"), body: noBody, want: only(200, 403, centre...)},

@@ -55,6 +55,8 @@ type Config struct {
 	WeChatPoll, WeChatRetryBase time.Duration
 	// SMS is the gateway of the closure texts (sms.go).
 	SMS SMSConfig
+	// HotlineSecret is the telephone system's shared secret (hotline.go); "" takes no call events.
+	HotlineSecret string
 }
 
 // flagSet declares the common flags with their environment defaults.

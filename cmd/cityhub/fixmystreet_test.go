@@ -56,4 +56,3 @@ func TestFixMyStreetClientSendsAPhoto(t *testing.T) {
 		t.Fatal("the served photo still carries the EXIF of the upload")
 	}
 }
-

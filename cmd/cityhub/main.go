@@ -55,7 +55,7 @@ const usage = `usage:
                 [--map-tiles URL [--map-tiles-datum wgs84|gcj02]]
                 [--wechat-token T --wechat-appid ID --wechat-secret S [--wechat-aeskey K] [--wechat-mode M]
                  [--wechat-api URL] [--wechat-templates FILE]]
-                [--sms-url URL --sms-secret S [--sms-sign 【签名】]]
+                [--sms-url URL --sms-secret S [--sms-sign 【签名】]] [--hotline-secret S]
   cityhub import [--data DIR] [--db DSN] FOLDER
   cityhub apikey create [--data DIR] [--db DSN] --name NAME
   cityhub apikey list [--data DIR] [--db DSN]

@@ -102,6 +102,7 @@ func (m *Main) ParseFlags(args []string) error {
 	publicURL := fs.String("public-url", os.Getenv("CITYHUB_PUBLIC_URL"), "root URL the public reaches the hub at (default: from each request)")
 	wechatFlags(fs, &m.Config)
 	smsFlags(fs, &m.Config)
+	hotlineFlags(fs, &m.Config)
 	fs.StringVar(&m.Config.MapTiles, "map-tiles", os.Getenv("CITYHUB_MAP_TILES"), "tile server URL template for the consoles' maps, e.g. https://{s}.tiles.example.cn/{z}/{x}/{y}.png (default: no tiles, the jurisdictions alone)")
 	fs.StringVar(&m.Config.MapTilesDatum, "map-tiles-datum", envOr("CITYHUB_MAP_TILES_DATUM", "wgs84"), "datum the tiles are drawn in: wgs84, or gcj02 for AMap, Tencent and most Chinese tile servers")
 	maxImage := fs.Int("max-image-mb", envInt("CITYHUB_MAX_IMAGE_MB", media.DefaultMaxImage>>20), "largest photo accepted, in MB")
@@ -189,6 +190,11 @@ func (m *Main) start() error {
 		return err
 	}
 	m.startSMS(bg)
+	hotlineHook := m.startHotline(m.shared.signals)
+	var ringing dispatcher.Signals // the consoles' ring, with a telephone system connected
+	if hotlineHook != nil {
+		ringing = m.shared.signals
+	}
 	m.startKVSweep(bg)
 	var commitStats func() (int64, int64)
 	if st, ok := m.store.(dispatcher.CommitStats); ok {
@@ -198,6 +204,7 @@ func (m *Main) start() error {
 		Backoff: m.shared.backoff, CommitStats: commitStats, Proxies: m.Config.TrustedProxies,
 		PublicURL: m.Config.PublicURL, MapTiles: m.Config.MapTiles, MapTilesDatum: m.Config.MapTilesDatum,
 		MediaLimits: m.Config.MediaLimits, WeChat: wechatHook,
+		Hotline: hotlineHook, Signals: ringing,
 		Open311: open311.NewHandler(m.svc, open311.Options{PublicURL: m.Config.PublicURL,
 			Proxies: m.Config.TrustedProxies, Logger: m.Log, Limiter: m.shared.limits,
 			PostsPerMinute: m.Config.Open311Rate, MediaLimits: m.Config.MediaLimits})})

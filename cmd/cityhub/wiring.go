@@ -45,6 +45,7 @@ type sharedParts struct {
 	backoff dispatcher.Backoff
 	dedup   dispatcher.Deduper
 	kv      dispatcher.KV                   // nil: the store's
+	signals dispatcher.Signals              // a ringing call to the agent's consoles
 	health  func(ctx context.Context) error // nil when nothing can fail
 	closeFn func() error
 }
@@ -53,13 +54,14 @@ func openShared(ctx context.Context, cfg Config, log *slog.Logger) (*sharedParts
 	if cfg.Redis == "" {
 		mem := dispatcher.NewMemoryLimits(nil)
 		return &sharedParts{bus: dispatcher.NewLocalBus(), limits: mem, backoff: mem, dedup: mem,
-			closeFn: func() error { return nil }}, nil
+			signals: dispatcher.NewLocalSignals(), closeFn: func() error { return nil }}, nil
 	}
 	c, err := redis.Open(ctx, cfg.Redis, cfg.RedisPrefix, log)
 	if err != nil {
 		return nil, fmt.Errorf("redis: %w", err)
 	}
-	return &sharedParts{bus: c, limits: c, backoff: c, dedup: c, kv: c.KV(), health: c.Ping, closeFn: c.Close}, nil
+	return &sharedParts{bus: c, limits: c, backoff: c, dedup: c, kv: c.KV(), signals: c.Signals(), health: c.Ping,
+		closeFn: c.Close}, nil
 }
 
 // kvOr is the KV the instances share: Redis when configured, else the store.
