@@ -24,6 +24,8 @@ export const chromiumArgs = [
 
 /** The demo accounts' password in every hub the tests start. */
 export const demoPassword = 'e2e-demo-pass-2026'
+/** hotlineSecret is the telephone system's shared secret the hubs of the tests are started with. */
+export const hotlineSecret = 'e2e-cti-secret-2026'
 
 export interface HubOptions {
   /** extra flags of `cityhub serve` (e.g. --open311-rate 0) */
@@ -88,7 +90,8 @@ export class Hub {
     const log = openSync(this.logFile, 'a') // in the data directory (a given store's too)
     const args = ['serve', '--demo', '--addr', `127.0.0.1:${this.port}`, ...this.storeFlags(), ...this.args]
     this.proc = spawn(hubBinary, args, {
-      env: { ...process.env, CITYHUB_DEMO_PASSWORD: demoPassword, CITYHUB_LOG_LEVEL: process.env.CITYHUB_LOG_LEVEL || 'warn' },
+      env: { ...process.env, CITYHUB_DEMO_PASSWORD: demoPassword, CITYHUB_HOTLINE_SECRET: hotlineSecret,
+        CITYHUB_LOG_LEVEL: process.env.CITYHUB_LOG_LEVEL || 'warn' },
       stdio: ['ignore', log, log],
     })
     closeSync(log)

@@ -8,7 +8,7 @@
 
 import type { ApiError } from '../../lib/api'
 import { stateLabel, unitName } from '../../lib/format'
-import { isInquiry, toComplaint, type IntakeForm } from './intake'
+import { isInquiry, toComplaint, type CallRef, type IntakeForm } from './intake'
 import { zh } from './text'
 
 /** Outcome is what the hub's automatic policy will do with a report (GET /api/v1/route). */
@@ -61,9 +61,9 @@ export function where(c: FiledCase): string {
 /** fileReport files the form (joined to `join` when given) and then answers an inquiry as asked.
  * It throws FilingError only when the report itself was refused; a failure after that is a result
  * with ok=false, since the report is stored and filing it again would make a second case. */
-export async function fileReport(form: IntakeForm, join: JoinTarget | null, post: Post): Promise<FilingResult> {
+export async function fileReport(form: IntakeForm, join: JoinTarget | null, post: Post, call: CallRef | null = null): Promise<FilingResult> {
   let c: FiledCase
-  const body = join ? { ...toComplaint(form), join_case: join.number } : toComplaint(form)
+  const body = { ...toComplaint(form), ...(join && { join_case: join.number }), ...(call && { call }) }
   try {
     c = (await post<{ case: FiledCase }>('/api/v1/complaints', body)).case
   } catch (e) {

@@ -51,6 +51,13 @@ export interface ComplaintPayload {
   address?: string
   reporter?: { name?: string; phone?: string }
   non_public?: boolean
+  call?: CallRef // the telephone call the report is taken on
+}
+
+/** CallRef names the call a report is taken on and its recording. */
+export interface CallRef {
+  id: string
+  recording?: string
 }
 
 /** normalisePhone keeps digits and a leading +: the caller history matches numbers exactly, so a
