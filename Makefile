@@ -11,7 +11,7 @@ BENCHTIME ?= 2s
 # The consoles (web/console) are built with npm and Vite when their sources changed, then embedded.
 CONSOLE        := web/console
 # (src/*.d.ts are written by the build's own plugins, and by Vitest: not a reason to build again.)
-CONSOLE_SRC    := $(filter-out %.d.ts,$(shell find $(CONSOLE)/src -type f 2>/dev/null)) $(addprefix $(CONSOLE)/,index.html package.json vite.config.ts tsconfig.json)
+CONSOLE_SRC    := $(filter-out %.d.ts,$(shell find $(CONSOLE)/src -type f 2>/dev/null)) $(addprefix $(CONSOLE)/,index.html screen.html report.html package.json vite.config.ts tsconfig.json)
 CONSOLE_OUT    := $(CONSOLE)/dist/app/index.html
 CONSOLE_DEPS   := $(CONSOLE)/node_modules/.package-lock.json
 

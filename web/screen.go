@@ -25,13 +25,14 @@ const (
 
 // screenHTML is the screen's page of the embedded console build (a Vite entry of its own), or nil
 // when the build lacks it.
-var screenHTML = readScreenPage(console.Files())
+var screenHTML = readPage(console.Files(), "screen.html")
 
-func readScreenPage(files fs.FS) []byte {
+// readPage is a page of the embedded console build, or nil when the build lacks it.
+func readPage(files fs.FS, name string) []byte {
 	if files == nil {
 		return nil
 	}
-	b, err := fs.ReadFile(files, "screen.html")
+	b, err := fs.ReadFile(files, name)
 	if err != nil {
 		return nil
 	}

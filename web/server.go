@@ -22,6 +22,8 @@ type Config struct {
 	WeChat  http.Handler // the Official Account's webhook at /intake/wechat (GET and POST); nil: none
 	// Hotline is the telephone system's events at POST /intake/hotline/calls; nil: none (404).
 	Hotline http.Handler
+	// WebForm is the citizens' web channel's JSON side, mounted at /report/api/ (intake/webform).
+	WebForm http.Handler
 	// Signals carry a ringing call to the agent's console (GET /api/v1/calls/live).
 	Signals dispatcher.Signals
 	Logger  *slog.Logger
@@ -74,6 +76,9 @@ func New(cfg Config) *Server {
 	if cfg.WeChat != nil {
 		mux.Handle("GET /intake/wechat", cfg.WeChat)
 		mux.Handle("POST /intake/wechat", cfg.WeChat)
+	}
+	if cfg.WebForm != nil {
+		mux.Handle("/report/api/", cfg.WebForm)
 	}
 	if cfg.Hotline != nil {
 		mux.Handle("POST /intake/hotline/calls", cfg.Hotline)

@@ -27,6 +27,10 @@ func walkTable() []walkRow {
 		{pattern: "GET /metrics", path: fixed("/metrics"), body: noBody, want: public},
 		{pattern: "GET /api/v1/openapi.json", path: fixed("/api/v1/openapi.json"), body: noBody, want: public},
 		{pattern: "GET /login", path: fixed("/login"), body: noBody, want: public},
+		// The citizens' web form and status page, and its map's outline: anyone's.
+		{pattern: "GET /report", path: fixed("/report"), body: noBody, want: public},
+		{pattern: "GET /track", path: fixed("/track"), body: noBody, want: public},
+		{pattern: "GET /report/api/district", path: fixed("/report/api/district"), body: noBody, want: public},
 		// Without the form's CSRF value a sign-in is refused, whoever sends it.
 		{pattern: "POST /login", path: fixed("/login"), body: noBody, want: map[string]int{"*": 403}},
 		{pattern: "POST /api/v1/login", path: fixed("/api/v1/login"), want: public,

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"cityhub/intake/webform"
 	"cityhub/intake/wechat"
 	"cityhub/media"
 	"cityhub/web/proxy"
@@ -57,6 +58,8 @@ type Config struct {
 	SMS SMSConfig
 	// HotlineSecret is the telephone system's shared secret (hotline.go); "" takes no call events.
 	HotlineSecret string
+	// WebFormLimits bound the citizens' web form (zero: webform.DefaultLimits); tests lower them.
+	WebFormLimits webform.Limits
 }
 
 // flagSet declares the common flags with their environment defaults.

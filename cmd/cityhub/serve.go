@@ -204,7 +204,7 @@ func (m *Main) start() error {
 		Backoff: m.shared.backoff, CommitStats: commitStats, Proxies: m.Config.TrustedProxies,
 		PublicURL: m.Config.PublicURL, MapTiles: m.Config.MapTiles, MapTilesDatum: m.Config.MapTilesDatum,
 		MediaLimits: m.Config.MediaLimits, WeChat: wechatHook,
-		Hotline: hotlineHook, Signals: ringing,
+		Hotline: hotlineHook, Signals: ringing, WebForm: m.startWebForm(),
 		Open311: open311.NewHandler(m.svc, open311.Options{PublicURL: m.Config.PublicURL,
 			Proxies: m.Config.TrustedProxies, Logger: m.Log, Limiter: m.shared.limits,
 			PostsPerMinute: m.Config.Open311Rate, MediaLimits: m.Config.MediaLimits})})

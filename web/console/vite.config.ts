@@ -26,9 +26,10 @@ export default defineConfig({
     // dist/app/.vite/manifest.json: which chunks and styles each console loads first, read by
     // scripts/console-size.mjs (make bench-consoles).
     manifest: true,
-    // Two pages: the consoles (index.html) and the hall's display screen (screen.html, served at
-    // /screen), sharing chunks (ECharts, Leaflet).
-    rollupOptions: { input: { index: 'index.html', screen: 'screen.html' } },
+    // Three pages: the consoles (index.html), the hall's display screen (screen.html, served at
+    // /screen) and the citizens' report form (report.html, at /report and /track), sharing chunks
+    // (ECharts, Leaflet).
+    rollupOptions: { input: { index: 'index.html', screen: 'screen.html', report: 'report.html' } },
   },
   test: {
     environment: 'jsdom',
