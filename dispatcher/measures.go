@@ -39,6 +39,9 @@ type MeasureReport struct {
 	// LastEventID is the stream position read before the tallies: a cockpit that resumes the
 	// stream from it and reloads on each event misses no change to the figures.
 	LastEventID int64 `json:"last_event_id"`
+	// Calls are the hotline's call counts of the period (the district's; for those who may read
+	// the call log): calls, answered, abandoned and the average handling time.
+	Calls *CallCounts `json:"calls,omitempty"`
 }
 
 // MeasurePeriod is the same measures over other days: the year before's, beside the period.
@@ -96,6 +99,13 @@ func (s *Service) Measures(ctx context.Context, actor Actor, q MeasureQuery) (Me
 		return MeasureReport{}, err
 	}
 	rep := MeasureReport{Dim: q.Dim, From: q.From, To: q.To, Rows: rows, LastEventID: last}
+	if mayUseCalls(actor) == nil {
+		if n, err := s.CallMeasures(ctx, actor, q.From, q.To); err == nil {
+			rep.Calls = &n
+		} else if ErrorCode(err) != EUnavailable { // a store without a call log has no calls to count
+			return MeasureReport{}, err
+		}
+	}
 	if q.Compare == CompareLastYear {
 		from, to := LastYear(q.From), LastYear(q.To)
 		prev, err := s.measureRows(ctx, actor, q.Dim, from, to)

@@ -28,7 +28,9 @@ func TestAdminChangesReachEveryInstance(t *testing.T) {
 	waitFor(t, func() bool {
 		c, ok := b.m.svc.Category("0501")
 		_, listed := b.m.svc.Reference().Calendar.Years[itoa(int64(year))]
-		return ok && c.HandleLimit == dispatcher.Limit{Value: 5, Unit: dispatcher.NaturalHour} && listed
+		// The three changes are three versions of the reference data: wait for the last one too.
+		hits, _ := b.m.svc.SearchPlaces("菜市场")
+		return ok && c.HandleLimit == dispatcher.Limit{Value: 5, Unit: dispatcher.NaturalHour} && listed && len(hits) == 1
 	})
 	op := b.login("op1")
 	var filed struct{ Case dispatcher.Case }

@@ -154,6 +154,10 @@ func TestACallFromRingToHangUp(t *testing.T) {
 	if err != nil || n.Calls != 2 || n.Answered != 1 || n.Abandoned != 1 || n.AverageSeconds != 180 {
 		t.Fatalf("measures %+v, %v", n, err)
 	}
+	rep, err := f.svc.Measures(context.Background(), dispatcher.SystemActor, dispatcher.MeasureQuery{From: "2026-12-05", To: "2026-12-05"})
+	if err != nil || rep.Calls == nil || rep.Calls.Abandoned != 1 {
+		t.Fatalf("the measures report's calls: %+v, %v", rep.Calls, err)
+	}
 }
 
 // FuzzCallEvent: whatever the body and headers, the handler answers without panicking, and

@@ -15,6 +15,8 @@ export interface MeasureReport {
   rows: MeasureRow[]
   previous?: { from: string; to: string; rows: MeasureRow[] }
   last_event_id?: number
+  /** the hotline's calls of the period (answered, abandoned, average handling time) */
+  calls?: { calls: number; answered: number; abandoned: number; seconds: number; average_seconds: number }
 }
 
 export interface SeriesPoint {
