@@ -95,18 +95,6 @@ type CallStore interface {
 	Blocks(ctx context.Context, now time.Time) ([]Block, error)
 }
 
-// CountCall adds a call to the counts.
-func CountCall(n *CallCounts, c *Call) {
-	n.Calls++
-	switch c.Outcome {
-	case CallOutcomeAnswered:
-		n.Answered++
-		n.Seconds += c.Seconds
-	case CallOutcomeAbandoned:
-		n.Abandoned++
-	}
-}
-
 // AverageCalls fills in the average handling time.
 func AverageCalls(n CallCounts) CallCounts {
 	if n.Answered > 0 {

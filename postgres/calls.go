@@ -26,13 +26,13 @@ func (s *Store) PutCall(ctx context.Context, c *dispatcher.Call, prevVersion int
 	}
 	err = s.tx(ctx, "the call could not be saved", func(ctx context.Context, tx pgx.Tx) error {
 		var sql string
-		args := []any{c.ID, c.Caller, c.Agent, c.RingingAt, c.Outcome, next.Version, body}
+		args := []any{c.ID, c.Caller, c.Agent, c.RingingAt, c.Outcome, next.Version, body, c.Seconds}
 		if prevVersion == 0 {
-			sql = `INSERT INTO calls (id, caller, agent, ringing_at, outcome, version, body)
-				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`
+			sql = `INSERT INTO calls (id, caller, agent, ringing_at, outcome, version, body, seconds)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`
 		} else {
-			sql = `UPDATE calls SET caller = $2, agent = $3, ringing_at = $4, outcome = $5, version = $6, body = $7
-				WHERE id = $1 AND version = $8`
+			sql = `UPDATE calls SET caller = $2, agent = $3, ringing_at = $4, outcome = $5, version = $6, body = $7,
+				seconds = $8 WHERE id = $1 AND version = $9`
 			args = append(args, prevVersion)
 		}
 		tag, err := tx.Exec(ctx, sql, args...)
@@ -134,8 +134,9 @@ func (s *Store) eachCall(ctx context.Context, q querier, sql string, args []any,
 func (s *Store) CallCounts(ctx context.Context, from, to time.Time) (dispatcher.CallCounts, error) {
 	var n dispatcher.CallCounts
 	err := s.query(ctx, "the calls could not be counted", func(ctx context.Context, q querier) error {
-		return s.eachCall(ctx, q, "SELECT body FROM calls WHERE ringing_at >= $1 AND ringing_at < $2", []any{from, to},
-			func(c *dispatcher.Call) { dispatcher.CountCall(&n, c) })
+		return q.QueryRow(ctx, `SELECT COUNT(*), COUNT(*) FILTER (WHERE outcome = $1), COUNT(*) FILTER (WHERE outcome = $2),
+			COALESCE(SUM(seconds) FILTER (WHERE outcome = $1), 0) FROM calls WHERE ringing_at >= $3 AND ringing_at < $4`,
+			dispatcher.CallOutcomeAnswered, dispatcher.CallOutcomeAbandoned, from, to).Scan(&n.Calls, &n.Answered, &n.Abandoned, &n.Seconds)
 	})
 	return dispatcher.AverageCalls(n), err
 }

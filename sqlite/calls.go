@@ -25,13 +25,13 @@ func (s *Store) PutCall(ctx context.Context, c *dispatcher.Call, prevVersion int
 		var res sql.Result
 		var err error
 		if prevVersion == 0 {
-			res, err = tx.ExecContext(ctx, `INSERT INTO calls (id, caller, agent, ringing_at, outcome, version, body)
-				VALUES (?, ?, ?, ?, ?, 1, ?) ON CONFLICT (id) DO NOTHING`,
-				c.ID, c.Caller, c.Agent, micro(c.RingingAt), c.Outcome, body)
+			res, err = tx.ExecContext(ctx, `INSERT INTO calls (id, caller, agent, ringing_at, outcome, seconds, version, body)
+				VALUES (?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (id) DO NOTHING`,
+				c.ID, c.Caller, c.Agent, micro(c.RingingAt), c.Outcome, c.Seconds, body)
 		} else {
 			res, err = tx.ExecContext(ctx, `UPDATE calls SET caller = ?, agent = ?, ringing_at = ?, outcome = ?,
-				version = ?, body = ? WHERE id = ? AND version = ?`,
-				c.Caller, c.Agent, micro(c.RingingAt), c.Outcome, next.Version, body, c.ID, prevVersion)
+				seconds = ?, version = ?, body = ? WHERE id = ? AND version = ?`,
+				c.Caller, c.Agent, micro(c.RingingAt), c.Outcome, c.Seconds, next.Version, body, c.ID, prevVersion)
 		}
 		if err != nil {
 			return err
@@ -93,20 +93,12 @@ func (s *Store) Calls(ctx context.Context, f dispatcher.CallFilter) ([]*dispatch
 // CallCounts implements dispatcher.CallStore.
 func (s *Store) CallCounts(ctx context.Context, from, to time.Time) (dispatcher.CallCounts, error) {
 	var n dispatcher.CallCounts
-	rows, err := s.r.QueryContext(ctx, "SELECT body FROM calls WHERE ringing_at >= ? AND ringing_at < ?", micro(from), micro(to))
-	if err != nil {
-		return n, storeErr(err, "the calls could not be counted")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var body string
-		var c dispatcher.Call
-		if err := rows.Scan(&body); err != nil || decode(body, &c) != nil {
-			return n, storeErr(errors.Join(err, rows.Err()), "the calls could not be counted")
-		}
-		dispatcher.CountCall(&n, &c)
-	}
-	return dispatcher.AverageCalls(n), storeErr(rows.Err(), "the calls could not be counted")
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*),
+		COALESCE(SUM(outcome = ?), 0), COALESCE(SUM(outcome = ?), 0), COALESCE(SUM(CASE WHEN outcome = ? THEN seconds END), 0)
+		FROM calls WHERE ringing_at >= ? AND ringing_at < ?`,
+		dispatcher.CallOutcomeAnswered, dispatcher.CallOutcomeAbandoned, dispatcher.CallOutcomeAnswered, micro(from), micro(to)).
+		Scan(&n.Calls, &n.Answered, &n.Abandoned, &n.Seconds)
+	return dispatcher.AverageCalls(n), storeErr(err, "the calls could not be counted")
 }
 
 // PutBlock implements dispatcher.CallStore.

@@ -86,47 +86,11 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) ([]byte, str
 
 // readFile sniffs and reads one file part.
 func (s *Server) readFile(part io.Reader) ([]byte, string, error) {
-	head := make([]byte, media.SniffLen)
-	n, err := io.ReadFull(part, head)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return nil, "", uploadError(err)
+	data, typ, err := media.Read(part, s.mediaLimits, "file")
+	if _, refused := err.(*dispatcher.Error); err != nil && !refused {
+		return nil, "", uploadError(err) // the body, not the file
 	}
-	if n == 0 {
-		return nil, "", dispatcher.FieldError("file", "文件为空 (the file is empty)")
-	}
-	typ, err := media.Sniff(head[:n])
-	if err != nil {
-		return nil, "", err
-	}
-	limit := s.mediaLimits.For(typ)
-	buf := bytes.NewBuffer(make([]byte, 0, min(limit, 4<<20)+1))
-	buf.Write(head[:n])
-	if _, err := io.Copy(buf, io.LimitReader(part, limit+1-int64(n))); err != nil {
-		return nil, "", uploadError(err)
-	}
-	if int64(buf.Len()) > limit {
-		return nil, "", tooLarge(typ, limit)
-	}
-	return buf.Bytes(), typ, nil
-}
-
-// tooLarge is the 413 for a file over its type's limit.
-func tooLarge(typ string, limit int64) error {
-	kind, en := "图片", "a photo"
-	if media.IsVideo(typ) {
-		kind, en = "视频", "a video"
-	}
-	size := sizeText(limit)
-	return &dispatcher.Error{Code: dispatcher.ETooLarge, Field: "file",
-		Message: fmt.Sprintf("文件过大：%s最多 %s (the file is too large: %s may be at most %s)", kind, size, en, size)}
-}
-
-// sizeText writes a limit in MB when it is a whole number of them, else in KB.
-func sizeText(n int64) string {
-	if n%(1<<20) == 0 {
-		return fmt.Sprintf("%d MB", n>>20)
-	}
-	return fmt.Sprintf("%d KB", (n+1023)>>10)
+	return data, typ, err
 }
 
 // uploadError says what went wrong with reading the body in the API's terms.

@@ -16,6 +16,7 @@ import (
 	"cityhub/dispatcher"
 	"cityhub/intake/sms"
 	"cityhub/intake/wechat/wechattest"
+	"cityhub/internal/signing"
 )
 
 // smsGateway is the bureau's SMS gateway as the tests see it: it checks each request's signature
@@ -34,7 +35,7 @@ func newSMSGateway(t *testing.T) *smsGateway {
 		var m sms.Message
 		g.mu.Lock()
 		defer g.mu.Unlock()
-		if r.Header.Get("X-Cityhub-Signature") != "sha256="+sms.Signature("gateway-secret", r.Header.Get("X-Cityhub-Timestamp"), body) ||
+		if r.Header.Get("X-Cityhub-Signature") != signing.Sign("gateway-secret", r.Header.Get("X-Cityhub-Timestamp"), body) ||
 			json.Unmarshal(body, &m) != nil {
 			g.bad++
 			w.WriteHeader(http.StatusUnauthorized)

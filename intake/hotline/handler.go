@@ -1,11 +1,10 @@
 package hotline
 
 import (
+	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"cityhub/dispatcher"
+	"cityhub/internal/signing"
 )
 
 const (
@@ -55,14 +55,6 @@ func New(svc *dispatcher.Service, opt Options) *Handler {
 	return &Handler{svc: svc, secret: []byte(opt.Secret), kv: opt.KV, signals: opt.Signals, log: opt.Log, now: opt.Now}
 }
 
-// Sign is the X-Cityhub-Signature value of a body sent at the timestamp (Unix seconds).
-func Sign(secret, timestamp string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(timestamp + "."))
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
-}
-
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
@@ -75,8 +67,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	release, err := h.authenticate(r.Context(), r.Header, body)
-	if err != nil {
+	var refused refusal
+	switch {
+	case errors.As(err, &refused):
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": err.Error()})
+		return
+	case err != nil: // the shared KV is down: not the sender's fault, so it should send again
+		h.log.Warn("hotline: checking a call event for replay", "err", err)
+		w.Header().Set("Retry-After", "2")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "暂时无法校验请求，请重试 (the request cannot be checked now; retry)"})
 		return
 	}
 	call, status, err := h.record(r.Context(), body)
@@ -102,7 +101,7 @@ func (h *Handler) authenticate(ctx context.Context, hd http.Header, body []byte)
 	if len(h.secret) == 0 {
 		return nil, refusal("未配置呼叫中心密钥 (no hotline secret is configured)")
 	}
-	ts := hd.Get("X-Cityhub-Timestamp")
+	ts := hd.Get(signing.TimestampHeader)
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
 		return nil, refusal("缺少或无效的时间戳 X-Cityhub-Timestamp (missing or malformed timestamp)")
@@ -110,8 +109,8 @@ func (h *Handler) authenticate(ctx context.Context, hd http.Header, body []byte)
 	if d := h.now().Sub(time.Unix(sec, 0)); d > Skew || d < -Skew {
 		return nil, refusal("时间戳过期 (stale timestamp: more than 5 minutes from the hub's clock)")
 	}
-	sig := hd.Get("X-Cityhub-Signature")
-	if !hmac.Equal([]byte(sig), []byte(Sign(string(h.secret), ts, body))) {
+	sig := hd.Get(signing.SignatureHeader)
+	if !signing.Valid(string(h.secret), ts, body, sig) {
 		return nil, refusal("签名不符 (bad signature)")
 	}
 	key := "hotline:sig:" + strings.TrimPrefix(sig, "sha256=")
@@ -120,7 +119,7 @@ func (h *Handler) authenticate(ctx context.Context, hd http.Header, body []byte)
 		return nil, refusal("重复的请求 (replayed request)")
 	}
 	if err != nil {
-		return nil, refusal("暂时无法校验请求，请重试 (the request cannot be checked now; retry)")
+		return nil, err
 	}
 	return func() { _ = h.kv.KVDelete(context.WithoutCancel(ctx), key, rev) }, nil
 }
@@ -129,7 +128,7 @@ func (h *Handler) authenticate(ctx context.Context, hd http.Header, body []byte)
 // consoles.
 func (h *Handler) record(ctx context.Context, body []byte) (*dispatcher.Call, int, error) {
 	var ev dispatcher.CallEvent
-	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&ev); err != nil || dec.More() {
 		return nil, http.StatusBadRequest, dispatcher.FieldError("body", "请求体须为通话事件 JSON (the body must be a call event in JSON)")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"cityhub/dispatcher"
+	"cityhub/internal/signing"
 	"cityhub/internal/testclock"
 	"cityhub/internal/testref"
 	"cityhub/internal/teststore"
@@ -46,7 +47,7 @@ func newFixture(t testing.TB, secretKey string) *fixture {
 // send posts body signed at the fixture's time (offset by skew) with the given secret.
 func (f *fixture) send(body, key string, skew time.Duration) *httptest.ResponseRecorder {
 	ts := strconv.FormatInt(f.clock.Now().Add(skew).Unix(), 10)
-	return f.sendRaw(body, ts, Sign(key, ts, []byte(body)))
+	return f.sendRaw(body, ts, signing.Sign(key, ts, []byte(body)))
 }
 
 func (f *fixture) sendRaw(body, ts, sig string) *httptest.ResponseRecorder {
@@ -81,10 +82,10 @@ func TestRefusedEventsChangeNothing(t *testing.T) {
 		"forged":              f.send(strings.Replace(ringing, "c-1", "c-2", 1), "guessed-secret", 0),
 		"stale":               f.send(strings.Replace(ringing, "c-1", "c-3", 1), secret, -6*time.Minute),
 		"from the future":     f.send(strings.Replace(ringing, "c-1", "c-4", 1), secret, 6*time.Minute),
-		"replayed":            f.sendRaw(ringing, ts, Sign(secret, ts, []byte(ringing))),
-		"body changed":        f.sendRaw(strings.Replace(ringing, "c-1", "c-5", 1), ts, Sign(secret, ts, []byte(ringing))),
+		"replayed":            f.sendRaw(ringing, ts, signing.Sign(secret, ts, []byte(ringing))),
+		"body changed":        f.sendRaw(strings.Replace(ringing, "c-1", "c-5", 1), ts, signing.Sign(secret, ts, []byte(ringing))),
 		"no signature":        f.sendRaw(strings.Replace(ringing, "c-1", "c-6", 1), ts, ""),
-		"timestamp not a num": f.sendRaw(ringing, "yesterday", Sign(secret, "yesterday", []byte(ringing))),
+		"timestamp not a num": f.sendRaw(ringing, "yesterday", signing.Sign(secret, "yesterday", []byte(ringing))),
 	} {
 		if w.Code != http.StatusUnauthorized || !strings.Contains(w.Body.String(), "error") {
 			t.Errorf("%s: %d %s", name, w.Code, w.Body)
@@ -184,4 +185,24 @@ func FuzzCallEvent(f *testing.F) {
 			t.Fatalf("a signed request: %d %s", signed.Code, signed.Body)
 		}
 	})
+}
+
+// downKV is a KV that cannot be reached.
+type downKV struct{ dispatcher.KV }
+
+func (downKV) KVPut(context.Context, string, []byte, int64, time.Duration) (int64, error) {
+	return 0, dispatcher.Errorf(dispatcher.EUnavailable, "kv down")
+}
+
+// A well-signed event that cannot be checked for replay (the shared KV is down) is 503, to be sent
+// again, not 401: the sender did nothing wrong. Nothing is logged.
+func TestKVDownIs503(t *testing.T) {
+	f := newFixture(t, secret)
+	f.h.kv = downKV{}
+	if w := f.send(ringing, secret, 0); w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+		t.Fatalf("with the KV down: %d %s", w.Code, w.Body)
+	}
+	if n := len(f.calls()); n != 0 {
+		t.Fatalf("%d calls logged", n)
+	}
 }

@@ -13,14 +13,12 @@ import (
 	"net/textproto"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"cityhub/dispatcher"
 	"cityhub/internal/testclock"
 	"cityhub/internal/teststore"
-	"cityhub/sqlite"
 )
 
 // newMediaFixture is newFixture with a store for uploads.
@@ -28,13 +26,7 @@ func newMediaFixture(t *testing.T) *fixture {
 	t.Helper()
 	ref, router := qijiang(t)
 	store := teststore.Open(t)
-	ms, ok := store.(dispatcher.MediaStore)
-	if !ok {
-		var err error
-		if ms, err = sqlite.NewMediaStore(store.(*sqlite.Store), filepath.Join(t.TempDir(), "media")); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ms := teststore.Media(t, store)
 	clk := testclock.New(mustTime(t, "2026-11-24T10:00:00+08:00"))
 	svc, err := dispatcher.NewService(dispatcher.Config{Store: store, Router: router, Reference: ref, Now: clk.Now,
 		Media: ms, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})

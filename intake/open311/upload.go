@@ -1,10 +1,8 @@
 package open311
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -75,32 +73,21 @@ func (h *handler) readMultipart(w http.ResponseWriter, r *http.Request) (url.Val
 	}
 }
 
-// readUploadPart sniffs a file part's type from its first bytes and reads at most that type's limit.
+// readUploadPart reads a file part as every upload is read (media.Read). A type the hub does not
+// keep is a 400 here: the specification's error codes have no 415 for a part.
 func readUploadPart(part *multipart.Part, limits media.Limits) (upload, error) {
 	f := upload{field: part.FormName(), name: part.FileName()}
-	head := make([]byte, media.SniffLen)
-	n, err := io.ReadFull(part, head)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+	var err error
+	f.data, f.typ, err = media.Read(part, limits, f.field)
+	switch e, refused := err.(*dispatcher.Error); {
+	case err == nil:
+		return f, nil
+	case !refused:
 		return upload{}, bodyError(err)
+	case e.Code == dispatcher.EUnsupported:
+		return upload{}, &dispatcher.Error{Code: dispatcher.EInvalid, Field: f.field, Message: f.name + " " + e.Message}
 	}
-	if n == 0 {
-		return upload{}, dispatcher.FieldError(f.field, "文件 %s 为空 (the file %s is empty)", f.name, f.name)
-	}
-	if f.typ, err = media.Sniff(head[:n]); err != nil {
-		return upload{}, &dispatcher.Error{Code: dispatcher.EInvalid, Field: f.field, Message: dispatcher.ErrorMessage(err)}
-	}
-	limit := limits.For(f.typ)
-	var buf bytes.Buffer
-	buf.Write(head[:n])
-	if _, err := io.Copy(&buf, io.LimitReader(part, limit+1-int64(n))); err != nil {
-		return upload{}, bodyError(err)
-	}
-	if int64(buf.Len()) > limit {
-		return upload{}, &dispatcher.Error{Code: dispatcher.ETooLarge, Field: f.field,
-			Message: fmt.Sprintf("文件 %s 过大，最多 %d MB (the file %s is larger than %d MB)", f.name, limit>>20, f.name, limit>>20)}
-	}
-	f.data = buf.Bytes()
-	return f, nil
+	return upload{}, err
 }
 
 // bodyError says what went wrong with reading the body.

@@ -3,9 +3,6 @@ package sms
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +11,7 @@ import (
 	"time"
 
 	"cityhub/internal/courier"
+	"cityhub/internal/signing"
 )
 
 // Gateway sends one text message.
@@ -37,15 +35,6 @@ type HTTPGateway struct {
 	Now    func() time.Time
 }
 
-// Signature is the hex HMAC-SHA256 of "timestamp.body" keyed by secret: the signature of the
-// X-Cityhub-Signature header (after "sha256=").
-func Signature(secret, timestamp string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(timestamp + "."))
-	mac.Write(body)
-	return hex.EncodeToString(mac.Sum(nil))
-}
-
 // Send posts the message and judges the gateway's answer.
 func (g HTTPGateway) Send(ctx context.Context, m Message) error {
 	body, err := json.Marshal(m)
@@ -62,8 +51,8 @@ func (g HTTPGateway) Send(ctx context.Context, m Message) error {
 	}
 	ts := strconv.FormatInt(now().Unix(), 10)
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Cityhub-Timestamp", ts)
-	req.Header.Set("X-Cityhub-Signature", "sha256="+Signature(g.Secret, ts, body))
+	req.Header.Set(signing.TimestampHeader, ts)
+	req.Header.Set(signing.SignatureHeader, signing.Sign(g.Secret, ts, body))
 	client := g.Client
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}

@@ -16,6 +16,7 @@ import (
 	"cityhub/dispatcher"
 	"cityhub/intake/sms"
 	"cityhub/internal/courier"
+	"cityhub/internal/signing"
 	"cityhub/internal/testclock"
 	"cityhub/internal/testref"
 	"cityhub/internal/teststore"
@@ -97,7 +98,7 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if r.Header.Get("X-Cityhub-Signature") != "sha256="+sms.Signature("s3cret", r.Header.Get("X-Cityhub-Timestamp"), body) {
+	if r.Header.Get("X-Cityhub-Signature") != signing.Sign("s3cret", r.Header.Get("X-Cityhub-Timestamp"), body) {
 		g.badSigs++
 		w.WriteHeader(http.StatusUnauthorized)
 		return

@@ -73,7 +73,7 @@ func (h *Handler) admit(ctx context.Context, addr, challenge, nonce string) erro
 		return nil
 	}
 	if challenge == "" {
-		return tooMany{msg: fmt.Sprintf("此网络提交过于频繁，请完成验证后再提交 (too many reports from this address: solve the challenge to go on)"),
+		return tooMany{msg: "此网络提交过于频繁，请完成验证后再提交 (too many reports from this address: solve the challenge to go on)",
 			retry: time.Second, challenge: true}
 	}
 	if err := h.verify(ctx, challenge, nonce); err != nil {

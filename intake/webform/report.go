@@ -1,7 +1,6 @@
 package webform
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -119,23 +118,17 @@ func (f *form) addPhoto(part io.Reader, limits media.Limits) error {
 	if len(f.photos) == MaxPhotos {
 		return dispatcher.FieldError("photo", "最多上传 %d 张照片 (at most %d photos)", MaxPhotos, MaxPhotos)
 	}
-	head := make([]byte, media.SniffLen)
-	n, _ := io.ReadFull(part, head)
-	typ, err := media.Sniff(head[:n])
-	if err != nil || media.IsVideo(typ) {
-		return dispatcher.FieldError("photo", "只能上传 JPEG、PNG 或 WebP 照片 (only JPEG, PNG or WebP photos)")
-	}
-	limit := limits.For(typ)
-	var buf bytes.Buffer
-	buf.Write(head[:n])
-	if _, err := io.Copy(&buf, io.LimitReader(part, limit+1-int64(n))); err != nil {
+	data, typ, err := media.Read(part, limits, "photo")
+	if _, refused := err.(*dispatcher.Error); err != nil && !refused {
 		return readError(err)
 	}
-	if int64(buf.Len()) > limit {
-		return &dispatcher.Error{Code: dispatcher.ETooLarge, Field: "photo",
-			Message: "照片过大，每张最多 " + strconv.FormatInt(limit>>20, 10) + " MB (a photo is too large)"}
+	if err != nil || media.IsVideo(typ) {
+		if dispatcher.ErrorCode(err) == dispatcher.ETooLarge {
+			return err
+		}
+		return dispatcher.FieldError("photo", "只能上传 JPEG、PNG 或 WebP 照片 (only JPEG, PNG or WebP photos)")
 	}
-	f.photos, f.types = append(f.photos, buf.Bytes()), append(f.types, typ)
+	f.photos, f.types = append(f.photos, data), append(f.types, typ)
 	return nil
 }
 

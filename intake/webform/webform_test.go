@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +19,6 @@ import (
 	"cityhub/internal/testclock"
 	"cityhub/internal/testref"
 	"cityhub/internal/teststore"
-	"cityhub/sqlite"
 )
 
 type fixture struct {
@@ -33,13 +31,7 @@ type fixture struct {
 func newFixture(t *testing.T, limits Limits) *fixture {
 	ref, router := testref.Qijiang(t)
 	store := teststore.Open(t)
-	ms, ok := store.(dispatcher.MediaStore)
-	if !ok {
-		var err error
-		if ms, err = sqlite.NewMediaStore(store.(*sqlite.Store), filepath.Join(t.TempDir(), "media")); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ms := teststore.Media(t, store)
 	clk := testclock.New(time.Date(2026, 12, 5, 2, 0, 0, 0, time.UTC))
 	svc, err := dispatcher.NewService(dispatcher.Config{Store: store, Router: router, Reference: ref, Now: clk.Now, Media: ms,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})

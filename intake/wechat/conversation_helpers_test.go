@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sort"
 	"sync"
 	"testing"
@@ -19,7 +18,6 @@ import (
 	"cityhub/internal/testclock"
 	"cityhub/internal/testref"
 	"cityhub/internal/teststore"
-	"cityhub/sqlite"
 )
 
 // Points of the tests, WGS-84. guNan lies in 古南街道, owned by the 古南 brigade.
@@ -64,19 +62,7 @@ func (f *convFixture) intake(api *Client) *Intake {
 }
 
 func mediaStoreOf(t *testing.T, store dispatcher.Store) dispatcher.MediaStore {
-	t.Helper()
-	switch st := store.(type) {
-	case dispatcher.MediaStore:
-		return st
-	case *sqlite.Store:
-		ms, err := sqlite.NewMediaStore(st, filepath.Join(t.TempDir(), "media"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ms
-	}
-	t.Fatalf("no media store for %T", store)
-	return nil
+	return teststore.Media(t, store)
 }
 
 // send has in answer one message of the citizen and returns the reply text.

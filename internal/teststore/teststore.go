@@ -50,3 +50,21 @@ func Open(t testing.TB) dispatcher.Store {
 	t.Cleanup(func() { store.Close() })
 	return store
 }
+
+// Media returns the store's attachments: the store itself (PostgreSQL keeps them in the
+// database), or, for SQLite, files in the test's temporary directory beside it.
+func Media(t testing.TB, store dispatcher.Store) dispatcher.MediaStore {
+	t.Helper()
+	if ms, ok := store.(dispatcher.MediaStore); ok {
+		return ms
+	}
+	st, ok := store.(*sqlite.Store)
+	if !ok {
+		t.Fatalf("no media store for %T", store)
+	}
+	ms, err := sqlite.NewMediaStore(st, filepath.Join(t.TempDir(), "media"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ms
+}
